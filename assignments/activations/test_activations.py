@@ -1,0 +1,41 @@
+"""Public tests for stage 4. Run ``pytest`` in this folder."""
+
+import numpy as np
+
+from activations import relu, relu_derivative, sigmoid, sigmoid_derivative, softmax
+
+
+def test_sigmoid_values():
+    """sigmoid(0) is 0.5; sigmoid is 1/(1+e^-z)."""
+    out = np.asarray(sigmoid([-1.0, 0.0, 2.0]))
+    np.testing.assert_allclose(out, 1 / (1 + np.exp(-np.array([-1.0, 0.0, 2.0]))), rtol=1e-6)
+
+
+def test_sigmoid_extremes():
+    """sigmoid(-1000) is 0 and sigmoid(1000) is 1, and both are finite."""
+    out = np.asarray(sigmoid([-1000.0, 1000.0]))
+    np.testing.assert_allclose(out, [0.0, 1.0], atol=1e-9)
+
+
+def test_relu_values():
+    """relu keeps positives and zeroes the rest."""
+    np.testing.assert_allclose(np.asarray(relu([[-2.0, 0.0, 3.5]])), [[0.0, 0.0, 3.5]])
+
+
+def test_softmax_rows_sum_to_one():
+    """Each row of a 2-D softmax is a probability distribution."""
+    out = np.asarray(softmax([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]))
+    assert out.shape == (2, 3)
+    np.testing.assert_allclose(out.sum(axis=1), [1.0, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(out[1], [1 / 3, 1 / 3, 1 / 3], rtol=1e-6)
+
+
+def test_softmax_huge_logits():
+    """softmax([1000, 1000]) is [0.5, 0.5], not nan."""
+    np.testing.assert_allclose(np.asarray(softmax([1000.0, 1000.0])), [0.5, 0.5], rtol=1e-6)
+
+
+def test_derivatives():
+    """sigmoid'(0) = 0.25; relu' is 1 for z > 0 and 0 otherwise (0 at z == 0)."""
+    np.testing.assert_allclose(np.asarray(sigmoid_derivative([0.0])), [0.25], rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(relu_derivative([-1.0, 0.0, 2.0])), [0.0, 0.0, 1.0])

@@ -1,0 +1,48 @@
+"""Public tests for stage 5. Run ``pytest`` in this folder."""
+
+import numpy as np
+import pytest
+
+from backprop import NeuralNetwork, dense_backward, mse_loss, mse_loss_grad
+
+
+def test_mse_loss():
+    """mean of (y_pred - y_true)^2 over all elements."""
+    assert float(mse_loss([[1.0, 2.0]], [[0.0, 4.0]])) == pytest.approx(2.5)
+
+
+def test_mse_loss_grad():
+    """2 * (y_pred - y_true) / size."""
+    out = np.asarray(mse_loss_grad(np.array([[1.0, 2.0]]), np.array([[0.0, 4.0]])))
+    np.testing.assert_allclose(out, [[1.0, -2.0]], rtol=1e-6)
+
+
+def test_dense_backward_shapes():
+    """dinputs, dweights and dbiases have the shapes of inputs, weights and biases."""
+    dinputs, dweights, dbiases = dense_backward(np.ones((5, 3)), np.ones((5, 2)), np.ones((2, 3)))
+    assert np.shape(dinputs) == (5, 2)
+    assert np.shape(dweights) == (2, 3)
+    assert np.shape(dbiases) == (3,)
+    np.testing.assert_allclose(dbiases, [5.0, 5.0, 5.0])
+
+
+def test_network_shapes():
+    """The parameters and the output have the shapes of the handout."""
+    net = NeuralNetwork(2, 4, 1, seed=0)
+    assert np.shape(net.W1) == (2, 4)
+    assert np.shape(net.b1) == (4,)
+    assert np.shape(net.W2) == (4, 1)
+    assert np.shape(net.b2) == (1,)
+    assert np.shape(net.forward(np.zeros((3, 2)))) == (3, 1)
+
+
+def test_learns_xor():
+    """Trained with learning rate 1.0 for 5000 epochs, the network classifies XOR."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    y = np.array([[0], [1], [1], [0]], dtype=float)
+    net = NeuralNetwork(2, 4, 1, seed=0)
+    losses = net.train(X, y, 1.0, 5000)
+    assert len(losses) == 5000
+    assert losses[-1] < losses[0]
+    predictions = np.asarray(net.forward(X)) > 0.5
+    assert (predictions == (y > 0.5)).all()
