@@ -1,19 +1,109 @@
-"""The ``grade`` command line: parses options and calls the library."""
+"""The ``grade`` command line: parses options, calls ``grader.api``, renders the result.
+
+Exit codes: 0 when a submission was graded (whatever its score), 1 when
+``--fail-under`` is not met or ``grade check`` finds a failing test, 2 for usage
+errors and paths that do not exist or cannot be graded.
+"""
+
+import sys
+from pathlib import Path
 
 import click
 
-from grader import __version__
+from grader import __version__, api
 from grader.course import STAGES, get_stage
+from grader.errors import GraderError
+from grader.report import render_text
+from grader.sandbox import Limits
 
 
-@click.group()
+class UsageProblem(click.ClickException):
+    """A one-line error with exit code 2 (bad path, bad stage)."""
+
+    exit_code = 2
+
+
+def _grade(stage, path, **options):
+    try:
+        return api.grade(stage, path, **options)
+    except GraderError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+stage_argument = click.argument("stage", type=click.Choice(STAGES))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grade")
 def main():
-    """neurograde: grade NumPy neural-network assignments in a sandbox."""
+    """neurograde: grade NumPy neural-network assignments in a sandbox.
+
+    Students: `grade check STAGE` runs the public tests on your work.
+    Instructors: `grade run STAGE PATH` grades one submission with the hidden suites.
+    """
 
 
 @main.command(name="list")
 def list_stages():
-    """List the course's stages and the functions each one asks for."""
+    """List the stages, the functions each asks for, and their points."""
     for name in STAGES:
-        click.echo(f"{name}: {', '.join(get_stage(name).functions())}")
+        stage = get_stage(name)
+        points = api.stage_points(name)
+        click.echo(f"{name} ({points['public']:g} public + {points['hidden']:g} hidden points)")
+        for function in stage.functions():
+            click.echo(f"  {function}")
+
+
+@main.command()
+@stage_argument
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text for people; json prints one Gradescope-compatible results document.",
+)
+@click.option("--public-only", is_flag=True, help="Run only the public tests.")
+@click.option(
+    "--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout, show_default=True,
+    help="Seconds one call into the student's code may take.",
+)
+@click.option(
+    "--fail-under", type=click.FloatRange(0, 100), default=None,
+    help="Exit 1 when the score is below this percentage.",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Also write the JSON results to this file (e.g. results.json).",
+)
+def run(stage, path, fmt, public_only, timeout, fail_under, output):
+    """Grade the submission at PATH for STAGE.
+
+    PATH is STAGE.py, STAGE.ipynb, or a folder holding one of them.
+    """
+    report = _grade(stage, path, public_only=public_only, limits=Limits(timeout=timeout))
+    if output:
+        output.write_text(report.to_json() + "\n", encoding="utf-8")
+    if fmt == "json":
+        click.echo(report.to_json())
+    else:
+        click.echo(render_text(report))
+    if fail_under is not None and report.percent < fail_under:
+        click.echo(f"Score {report.percent:.1f}% is under {fail_under:g}%.", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@stage_argument
+@click.argument("path", type=click.Path(path_type=Path), required=False)
+def check(stage, path):
+    """Run the public tests of STAGE on your work (default: the current folder).
+
+    Exits 1 if any test fails, so it can gate a commit or a CI job.
+    """
+    report = _grade(stage, path or Path.cwd(), public_only=True)
+    click.echo(render_text(report))
+    passed = sum(t.status == "passed" for t in report.tests)
+    if passed == len(report.tests) and report.tests:
+        click.secho(f"All {passed} public tests pass. Hidden tests will check more.", fg="green")
+    else:
+        click.secho(f"{passed}/{len(report.tests)} public tests pass.", fg="red")
+        sys.exit(1)

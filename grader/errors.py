@@ -1,0 +1,85 @@
+"""Errors of the grader, kept apart from the outcomes of the student's code.
+
+``GraderError`` and its subclasses are problems the user of the grader must fix
+(a missing file, an unknown stage); the CLI turns them into one-line messages.
+``StudentError`` and its subclasses describe what the student's code did; they
+become a test's ``error`` or ``timeout`` status, never a grader failure.
+"""
+
+import builtins
+
+
+class GraderError(Exception):
+    """A problem with how the grader was called or configured."""
+
+
+class SubmissionError(GraderError):
+    """The submission cannot be read (missing, unreadable, not a notebook, ...)."""
+
+
+class IsolationError(GraderError):
+    """The requested isolation level is not available on this machine."""
+
+
+class StudentError(Exception):
+    """Something the student's code did that ended a test: base class."""
+
+
+class StudentTimeout(StudentError):
+    """A call into the student's code did not finish in time."""
+
+
+class StudentCrash(StudentError):
+    """The student process died, or sent something that is not a valid reply."""
+
+
+class StudentUnavailable(StudentError):
+    """The submission could not be loaded at all, so nothing of it can be called."""
+
+
+class MissingName(StudentError):
+    """The submission does not define a name the test needs."""
+
+
+class StudentRaised(StudentError):
+    """Mixed into the exception re-raised when the student's code raised one.
+
+    The concrete class also derives from the builtin the student raised (when it is
+    one), so ``pytest.raises(ValueError)`` works against the student's ValueError.
+    """
+
+    function = ""
+    student_type = ""
+    frames = ()
+
+
+_BUILTIN_EXCEPTIONS = {
+    name: obj
+    for name, obj in vars(builtins).items()
+    if isinstance(obj, type) and issubclass(obj, Exception) and obj is not Exception
+}
+_RAISED_CLASSES: dict[str, type] = {}
+
+
+def student_raised(error: dict, function: str) -> StudentRaised:
+    """The exception to raise on the grader's side for an error reported by the child.
+
+    ``error`` comes from the untrusted side: only its type *name* is used, looked up
+    among Python's builtin exceptions; nothing is evaluated.
+    """
+    type_name = str(error.get("type", "Exception"))[:80]
+    base = _BUILTIN_EXCEPTIONS.get(type_name)
+    if base is None:
+        cls = StudentRaised
+    elif base.__name__ in _RAISED_CLASSES:
+        cls = _RAISED_CLASSES[base.__name__]
+    else:
+        cls = _RAISED_CLASSES[base.__name__] = type(
+            f"Student{base.__name__}", (base, StudentRaised), {}
+        )
+    message = str(error.get("message", ""))[:2000]
+    exc = cls(message)
+    exc.function = function
+    exc.student_type = type_name
+    exc.frames = tuple(error.get("frames") or ())[:5]
+    return exc

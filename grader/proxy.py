@@ -1,0 +1,264 @@
+"""The grader's view of the student's code: a module-like proxy over the sandbox.
+
+Tests write ``student.softmax(x)`` or ``net = student.NeuralNetwork(2, 4, 1)``;
+each access becomes one request to the student process, whose reply is decoded
+as plain data. A crash or timeout ends only the test that caused it: the next
+request starts a fresh student process (the submission is loaded again).
+"""
+
+from grader.errors import (
+    MissingName,
+    StudentCrash,
+    StudentError,
+    StudentRaised,
+    StudentUnavailable,
+    student_raised,
+)
+from grader.sandbox import Limits, LoadRequest, StudentProcess
+from grader.student import wire
+
+
+class Session:
+    """One submission's student side for a whole grading run."""
+
+    def __init__(self, request: LoadRequest, limits: Limits):
+        self.load_request, self.limits = request, limits
+        self.process: StudentProcess | None = None
+        self.generation = 0
+        self.load_report: dict | None = None  # from the first successful start
+        self.unavailable: str | None = None  # why the submission cannot run at all
+        self.restarts = 0
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+
+    # -- lifecycle
+
+    def ensure_started(self):
+        if self.unavailable:
+            raise StudentUnavailable(self.unavailable)
+        if self.process is not None:
+            return
+        process = StudentProcess(self.load_request, self.limits)
+        try:
+            report = process.start()
+        except StudentError as exc:
+            self._collect_output(process)
+            process.close()
+            self.unavailable = f"the submission could not be loaded: {exc}"
+            raise StudentUnavailable(self.unavailable) from None
+        if not isinstance(report, dict):
+            process.close()
+            self.unavailable = "the submission could not be loaded: invalid load report"
+            raise StudentUnavailable(self.unavailable)
+        if self.load_report is None:
+            self.load_report = report
+        else:
+            self.restarts += 1
+        self.process = process
+        self.generation += 1
+
+    def _collect_output(self, process):
+        out, err = process.output()
+        if out:
+            self.stdout.append(out)
+        if err:
+            self.stderr.append(err)
+
+    def discard(self):
+        """Forget the current process (after a crash or timeout)."""
+        if self.process is not None:
+            self._collect_output(self.process)
+            self.process.close()
+            self.process = None
+
+    def close(self):
+        self.discard()
+
+    # -- requests
+
+    def request(self, header: dict, blobs=(), what="a call"):
+        """Send a request; returns the decoded reply dict of values."""
+        self.ensure_started()
+        generation = self.generation
+        try:
+            reply, reply_blobs = self.process.exchange(header, blobs, self.limits.timeout, what)
+        except StudentError:
+            self.discard()
+            raise
+        if reply.get("ok") is not True:
+            error = reply.get("error")
+            function = what.removeprefix("calling ")
+            raise student_raised(error if isinstance(error, dict) else {}, function)
+
+        def make_ref(ref_id, kind, type_name):
+            if kind == "callable":
+                return RemoteCallable(self, generation, ref_id, type_name)
+            return RemoteObject(self, generation, ref_id, type_name)
+
+        try:
+            counter = [0]
+            return {
+                key: wire.decode_value(reply.get(key), reply_blobs, make_ref, counter)
+                for key in ("value", "args_after")
+                if key in reply
+            }
+        except wire.WireError as exc:
+            self.discard()
+            raise StudentCrash(f"the student process sent an invalid reply ({exc})") from None
+
+    def encode(self, value, blobs):
+        def ref_of(obj):
+            return obj._ref_for(self)
+
+        return wire.encode_value(value, blobs, ref_of if _has_refs(value) else None)
+
+    def check_generation(self, generation, what):
+        if generation != self.generation or self.process is None:
+            raise StudentCrash(
+                f"{what} belongs to a student process that was restarted after an earlier failure"
+            )
+
+
+def _has_refs(value):
+    if isinstance(value, _Remote):
+        return True
+    if type(value) in (list, tuple):
+        return any(_has_refs(v) for v in value)
+    if type(value) is dict:
+        return any(_has_refs(v) for v in value.values())
+    return False
+
+
+class _Remote:
+    """Something that lives in the student process."""
+
+    __slots__ = ("_session", "_generation", "_id", "_type")
+
+    def __init__(self, session, generation, ref_id, type_name):
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_generation", generation)
+        object.__setattr__(self, "_id", ref_id)
+        object.__setattr__(self, "_type", type_name)
+
+    def _ref_for(self, session):
+        session.check_generation(self._generation, f"a {self._type} object")
+        return self._id
+
+    def __eq__(self, other):  # a remote object is never equal to a value
+        return other is self
+
+    __hash__ = object.__hash__
+
+
+class RemoteCallable(_Remote):
+    """A function, class or bound method of the submission."""
+
+    __slots__ = ()
+
+    def __call__(self, *args, **kwargs):
+        return self.call_with_args(args, kwargs)["value"]
+
+    def call_with_args(self, args, kwargs=None, return_args=False):
+        """Call it; with ``return_args`` also get the arguments as they were after the call."""
+        session = self._session
+        session.check_generation(self._generation, self._type)
+        blobs: list = []
+        header = {
+            "op": "call",
+            "target": self._id,
+            "args": session.encode(list(args), blobs),
+            "kwargs": session.encode(dict(kwargs or {}), blobs),
+            "return_args": return_args,
+        }
+        return session.request(header, blobs, what=f"calling {self._type}")
+
+    def __repr__(self):
+        return f"<student {self._type}>"
+
+
+class RemoteObject(_Remote):
+    """An instance of one of the submission's classes (e.g. a NeuralNetwork)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        session = self._session
+        session.check_generation(self._generation, self._type)
+        header = {"op": "getattr", "target": self._id, "name": name}
+        try:
+            return session.request(header, what=f"reading {self._type}.{name}")["value"]
+        except AttributeError as exc:
+            raise AttributeError(f"{self._type} object has no attribute {name!r}") from exc
+
+    def __setattr__(self, name, value):
+        session = self._session
+        session.check_generation(self._generation, self._type)
+        blobs: list = []
+        header = {
+            "op": "setattr",
+            "target": self._id,
+            "name": name,
+            "value": session.encode(value, blobs),
+        }
+        session.request(header, blobs, what=f"setting {self._type}.{name}")
+
+    def __repr__(self):
+        return f"<student {self._type} object>"
+
+
+class StudentFunction:
+    """A module-level name of the submission, looked up in the child at each call.
+
+    Looking the name up lazily means a test module can import every name of the
+    stage even when the submission lacks some: only the tests that call a missing
+    one fail. It also survives restarts of the student process.
+    """
+
+    def __init__(self, session: Session, name: str):
+        self._session, self.__name__ = session, name
+
+    def __call__(self, *args, **kwargs):
+        return self.call_with_args(args, kwargs)["value"]
+
+    def call_with_args(self, args, kwargs=None, return_args=False):
+        """Call it; with ``return_args`` also get the arguments as they were after the call."""
+        session = self._session
+        blobs: list = []
+        header = {
+            "op": "call",
+            "target": 0,
+            "name": self.__name__,
+            "args": session.encode(list(args), blobs),
+            "kwargs": session.encode(dict(kwargs or {}), blobs),
+            "return_args": return_args,
+        }
+        try:
+            return session.request(header, blobs, what=f"calling {self.__name__}")
+        except StudentRaised as exc:
+            if exc.student_type == "AttributeError" and exc.args and "lookup:" in exc.args[0]:
+                raise MissingName(
+                    f"the submission does not define {self.__name__!r}: check its spelling, "
+                    "and that the cell or line defining it ran without error"
+                ) from None
+            raise
+
+    def __repr__(self):
+        return f"<student function {self.__name__}>"
+
+
+class StudentModule:
+    """The submission as a module: ``student.name`` stands for ``name`` in the child."""
+
+    def __init__(self, session: Session, stage: str):
+        self._session, self._stage = session, stage
+        self.__name__ = stage
+
+    def __getattr__(self, name):
+        if name.startswith("_"):  # introspection by tools, never a name of the course
+            raise AttributeError(name)
+        return StudentFunction(self._session, name)
+
+    def __repr__(self):
+        return f"<student module {self._stage}>"

@@ -1,0 +1,107 @@
+"""Grading results as plain dataclasses, and their renderings (JSON, text).
+
+Three outcomes are kept apart: the submission could not run at all
+(``Report.status == "not_runnable"``, with ``problem``), a test failed or errored
+(``TestResult.status`` of ``failed``, ``error`` or ``timeout``), a test passed.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+
+STATUSES = ("passed", "failed", "error", "timeout")
+
+
+@dataclass
+class TestResult:
+    """One test's outcome. ``output`` is what the student may read (message and hint)."""
+
+    name: str
+    score: float
+    max_score: float
+    status: str  # passed | failed | error | timeout
+    output: str = ""
+    visibility: str = "visible"  # Gradescope: visible | after_due_date | after_published | hidden
+    function: str = ""  # the student function the test is about
+    hidden: bool = False  # from a hidden suite (its source is never shown)
+    duration: float = 0.0
+
+
+@dataclass
+class Report:
+    """The grade of one submission for one stage: a superset of Gradescope's results.json."""
+
+    assignment: str
+    submission: str
+    score: float = 0.0
+    max_score: float = 0.0
+    execution_time: float = 0.0
+    status: str = "graded"  # graded | not_runnable
+    problem: str = ""  # why the submission could not run, when it could not
+    tests: list[TestResult] = field(default_factory=list)
+    load_errors: list[dict] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # notebook magics / shell lines not run
+    stdout: str = ""
+    stderr: str = ""
+    grader_version: str = ""
+
+    def total(self):
+        self.score = round(sum(t.score for t in self.tests), 4)
+        self.max_score = round(sum(t.max_score for t in self.tests), 4)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    def summary(self) -> str:
+        """A short overall message for the student (Gradescope's top-level ``output``)."""
+        lines = []
+        if self.problem:
+            lines.append(f"The submission could not run: {self.problem}")
+        for error in self.load_errors:
+            lines.append("While loading: " + format_error(error))
+        if self.skipped:
+            lines.append("Not run (IPython magics / shell commands): " + "; ".join(self.skipped[:10]))
+        counts = {s: sum(t.status == s for t in self.tests) for s in STATUSES}
+        lines.append(
+            f"Score {self.score:g}/{self.max_score:g}: "
+            + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        )
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["output"] = self.summary()
+        data["output_format"] = "text"
+        data["visibility"] = "visible"
+        data["stdout_visibility"] = "hidden"
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def format_error(error: dict) -> str:
+    """An error reported by the student process, as one or two readable lines."""
+    where = ""
+    frames = error.get("frames") or []
+    if frames:
+        last = frames[-1]
+        where = f" (line {last.get('line')}: {str(last.get('code', '')).strip()[:120]})"
+    cell = f"cell {error['cell']}: " if error.get("cell") else ""
+    return f"{cell}{error.get('type', 'Error')}: {str(error.get('message', ''))[:300]}{where}"
+
+
+def render_text(report: Report, verbose: bool = True) -> str:
+    """The report for a terminal."""
+    lines = [f"{report.assignment}: {report.submission}"]
+    width = max([len(t.name) for t in report.tests] + [10])
+    for test in report.tests:
+        mark = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}[test.status]
+        lines.append(f"  {mark:<7} {test.name:<{width}} {test.score:g}/{test.max_score:g}")
+        if verbose and test.status != "passed" and test.output:
+            lines += ["          " + line for line in test.output.splitlines()]
+    lines.append("")
+    lines.append(report.summary())
+    if report.stdout.strip():
+        lines += ["", "The submission printed (truncated):", report.stdout.rstrip()[:2000]]
+    return "\n".join(lines)

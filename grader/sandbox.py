@@ -1,0 +1,231 @@
+"""Starting, limiting, talking to and killing the student process (the grader's side).
+
+The student's code runs in a child interpreter started with ``-I -S`` and a
+private ``sys.path`` (NumPy plus the two files of ``grader/student``), in a new
+session, in a private temporary working directory, with a scrubbed environment,
+stdin closed and stdout/stderr sent to capped files. Requests and replies use two
+dedicated pipes, never the child's standard streams. Every exchange has a deadline;
+on a hang, crash or broken pipe the child and everything it started are killed.
+"""
+
+import hashlib
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from grader.errors import StudentCrash, StudentTimeout
+from grader.student import wire
+
+STUDENT_DIR = Path(__file__).resolve().parent / "student"
+RUNTIME_FILES = ("runtime.py", "wire.py")
+
+
+@dataclass
+class Limits:
+    """What one student process may use. Times in seconds, sizes in MiB."""
+
+    timeout: float = 10.0  # wall time of one call
+    load_timeout: float = 30.0  # wall time to start and run the submission's top level
+    memory_mb: int = 1024  # address space (numpy alone needs ~150)
+    cpu_seconds: int = 120  # CPU time of the whole process
+    file_size_mb: int = 16  # largest file it may write (stdout included)
+    open_files: int = 64
+    processes: int = 0  # RLIMIT_NPROC; 0 = unset (root ignores it anyway)
+    output_bytes: int = 8 * 1024  # stdout/stderr kept for the feedback, per stream
+
+
+@dataclass
+class LoadRequest:
+    """The submission as the child runs it: its top-level code, already split into cells."""
+
+    stage: str
+    filename: str
+    cells: list[str]
+    source_bytes: bytes = field(default=b"", repr=False)  # copied into the work directory
+
+
+def runtime_dir() -> Path:
+    """A world-readable directory holding the child's private import path.
+
+    Holds copies of runtime.py and wire.py and a link to NumPy, and nothing else,
+    so that ``import grader`` or ``import reference`` fails in the child. Made once
+    per grader version and reused (content-addressed).
+    """
+    digest = hashlib.sha256()
+    for name in RUNTIME_FILES:
+        digest.update((STUDENT_DIR / name).read_bytes())
+    numpy_dir = Path(np.__file__).resolve().parent
+    digest.update(str(numpy_dir).encode())
+    target = Path(tempfile.gettempdir()) / f"neurograde-rt-{os.getuid()}-{digest.hexdigest()[:16]}"
+    if target.is_dir():
+        return target
+    staging = Path(tempfile.mkdtemp(prefix="neurograde-rt-"))
+    for name in RUNTIME_FILES:
+        shutil.copyfile(STUDENT_DIR / name, staging / name)
+    os.symlink(numpy_dir, staging / "numpy")
+    libs = numpy_dir.parent / "numpy.libs"
+    if libs.is_dir():
+        os.symlink(libs, staging / "numpy.libs")
+    staging.chmod(0o755)
+    try:
+        staging.rename(target)
+    except OSError:  # another grader made it first
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+BOOT = "import sys; sys.path[:0] = [{path!r}]; import runtime; runtime.main()"
+
+
+class StudentProcess:
+    """One live child process running one submission."""
+
+    def __init__(self, request: LoadRequest, limits: Limits):
+        self.request, self.limits = request, limits
+        self.root = Path(tempfile.mkdtemp(prefix="neurograde-"))
+        self.workdir = self.root / "work"
+        self.workdir.mkdir()
+        (self.workdir / request.filename).write_bytes(request.source_bytes)
+        self.stdout_path = self.root / "stdout"
+        self.stderr_path = self.root / "stderr"
+        self.proc = None
+        self.reader = wire.FrameReader()
+
+    def start(self) -> dict:
+        """Start the child and run the submission's top level; returns the load report."""
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        config = {"stage": self.request.stage, "limits": asdict(self.limits)}
+        command = [
+            sys.executable, "-I", "-S", "-c", BOOT.format(path=str(runtime_dir())),
+            str(req_r), str(resp_w), json.dumps(config),
+        ]  # fmt: skip
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(self.workdir),
+            "LANG": "C.UTF-8",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                cwd=self.workdir,
+                env=env,
+                pass_fds=(req_r, resp_w),
+                start_new_session=True,
+            )
+        os.close(req_r)
+        os.close(resp_w)
+        self.requests, self.replies = req_w, resp_r
+        load = {"cells": self.request.cells, "filename": self.request.filename}
+        header, blobs = self.exchange(load, (), self.limits.load_timeout, "loading the submission")
+        return wire.decode_value(header.get("value"), blobs)
+
+    def exchange(self, header, blobs, timeout, what):
+        """Send one request and wait, at most ``timeout`` seconds, for its reply."""
+        deadline = time.monotonic() + timeout
+        try:
+            wire.write_frame(self.requests, header, blobs)
+        except (BrokenPipeError, OSError):
+            self.kill()
+            raise StudentCrash(self.death_reason(what)) from None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.replies, selectors.EVENT_READ)
+            while True:
+                try:
+                    frame = self.reader.next_frame()
+                except wire.WireError as exc:
+                    self.kill()
+                    raise StudentCrash(f"the student process sent an invalid reply ({exc})")
+                if frame is not None:
+                    return frame
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    self.kill()
+                    raise StudentTimeout(f"{what} took longer than {timeout:g} s and was stopped")
+                data = os.read(self.replies, 1 << 20)
+                if not data:
+                    self.kill()
+                    raise StudentCrash(self.death_reason(what))
+                try:
+                    self.reader.feed(data)
+                except wire.WireError as exc:
+                    self.kill()
+                    raise StudentCrash(f"the student process sent an invalid reply ({exc})")
+
+    def death_reason(self, what) -> str:
+        code = self.proc.wait() if self.proc else None
+        if code is None:
+            return f"the student process ended while {what}"
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else ""
+            meaning = {
+                "SIGSEGV": "a segmentation fault",
+                "SIGABRT": "an abort",
+                "SIGKILL": "being killed (memory or CPU limit?)",
+                "SIGXCPU": f"using more than {self.limits.cpu_seconds} s of CPU",
+                "SIGBUS": "a bus error",
+            }.get(name, name or f"signal {-code}")
+            return f"the student process crashed while {what}: {meaning}"
+        return f"the student process exited (code {code}) while {what}"
+
+    def kill(self):
+        """Kill the child's whole process group and reap it."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def output(self) -> tuple[str, str]:
+        """What the child printed, truncated to the limit."""
+        return tuple(_read_capped(p, self.limits.output_bytes) for p in (self.stdout_path, self.stderr_path))
+
+    def close(self):
+        """Ask the child to exit, make sure it did, and remove its directory."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                wire.write_frame(self.requests, {"op": "exit"})
+            except OSError:
+                pass
+        self.kill()
+        for fd in (getattr(self, "requests", None), getattr(self, "replies", None)):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.requests = self.replies = None
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _read_capped(path: Path, cap: int) -> str:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(cap + 1)
+    except OSError:
+        return ""
+    text = data[:cap].decode("utf-8", "replace")
+    if len(data) > cap:
+        text += f"\n[... output truncated at {cap} bytes]"
+    return text

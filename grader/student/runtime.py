@@ -1,0 +1,240 @@
+"""The student side: runs inside the sandboxed child process, never in the grader.
+
+Started as ``python -I -S`` with a private ``sys.path`` holding only NumPy and a
+copy of this file and ``wire.py``, so the project's packages are not importable.
+It limits itself, loads the submission's code (sent by the grader, already split
+into cells), then answers requests (get an attribute, set one, call something)
+one at a time over two dedicated pipes. Only plain data crosses (see wire.py).
+
+Everything after loading is untrusted: the submission may have replaced any
+function here. The grader therefore trusts nothing this process sends.
+"""
+
+import json
+import os
+import resource
+import signal
+import sys
+import traceback
+import types
+
+import wire
+
+OUTPUT_CAP = 64 * 1024  # bytes of stdout/stderr kept per stream
+
+
+class CappedStream:
+    """A text stream that writes to a file descriptor until a byte budget is spent."""
+
+    def __init__(self, fd, cap):
+        self.fd, self.cap, self.written, self.dropped = fd, cap, 0, 0
+
+    def write(self, text):
+        data = str(text).encode("utf-8", "replace")
+        room = self.cap - self.written
+        if room > 0:
+            chunk = data[:room]
+            try:
+                os.write(self.fd, chunk)
+            except OSError:
+                pass
+            self.written += len(chunk)
+        self.dropped += max(0, len(data) - max(room, 0))
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        return self.fd
+
+
+def apply_limits(limits):
+    """Resource limits for this process and whatever it starts."""
+    mib = 1024 * 1024
+    pairs = {
+        resource.RLIMIT_AS: limits["memory_mb"] * mib,
+        resource.RLIMIT_CPU: limits["cpu_seconds"],
+        resource.RLIMIT_FSIZE: limits["file_size_mb"] * mib,
+        resource.RLIMIT_NOFILE: limits["open_files"],
+        resource.RLIMIT_CORE: 0,
+    }
+    if limits.get("processes"):
+        pairs[resource.RLIMIT_NPROC] = limits["processes"]
+    for which, value in pairs.items():
+        soft = value
+        hard = value + 5 if which == resource.RLIMIT_CPU else value
+        resource.setrlimit(which, (soft, hard))
+    # Writing past the file-size limit should raise OSError, not kill the process.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+# Modules a submission may reasonably import, loaded before any privilege drop:
+# after it, the interpreter's own files may not be readable.
+PRELOAD = (
+    "math", "random", "itertools", "functools", "collections", "statistics", "operator",
+    "copy", "typing", "dataclasses", "numbers", "decimal", "fractions", "time", "warnings",
+    "numpy.linalg", "numpy.random", "numpy.testing",
+)  # fmt: skip
+
+
+def preload():
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+
+
+class Host:
+    """Holds the submission's namespace and the objects the grader refers to."""
+
+    def __init__(self, stage, filename):
+        self.filename = filename
+        self.module = types.ModuleType(stage)
+        self.module.__file__ = f"{stage}.py"
+        sys.modules[stage] = self.module
+        self.objects = {0: self.module}
+        self.ids = {id(self.module): 0}
+        self.next_id = 1
+
+    def make_ref(self, obj):
+        ref_id = self.ids.get(id(obj))  # the table keeps obj alive, so its id is stable
+        if ref_id is None:
+            ref_id, self.next_id = self.next_id, self.next_id + 1
+            self.objects[ref_id] = obj
+            self.ids[id(obj)] = ref_id
+        return ref_id
+
+    def resolve(self, node):
+        return wire.decode_value(node, self.blobs, make_ref=self.lookup)
+
+    def lookup(self, ref_id, kind, type_name):
+        return self.objects[ref_id]
+
+    # -- loading
+
+    def load(self, cells, filename):
+        """Run each cell in the module's namespace; an error stops only its own cell."""
+        errors = []
+        for number, source in enumerate(cells, start=1):
+            label = filename if len(cells) == 1 else f"{filename} [cell {number}]"
+            try:
+                code = compile(source, label, "exec", dont_inherit=True)
+                exec(code, self.module.__dict__)
+            except BaseException as exc:  # SystemExit and KeyboardInterrupt included
+                errors.append(describe_error(exc, label, cell=number if len(cells) > 1 else None))
+        names = sorted(k for k in self.module.__dict__ if not k.startswith("__"))
+        return {"errors": errors, "names": names[:500]}
+
+    # -- requests
+
+    def handle(self, header, blobs):
+        self.blobs = blobs
+        op = header.get("op")
+        target = self.objects[header.get("target", 0)]
+        if op == "getattr":
+            return {"value": getattr(target, header["name"])}
+        if op == "setattr":
+            setattr(target, header["name"], self.resolve(header["value"]))
+            return {"value": None}
+        if op == "call":
+            if "name" in header:
+                try:
+                    target = getattr(target, header["name"])
+                except AttributeError:
+                    raise AttributeError(f"lookup: no name {header['name']!r}") from None
+            args = self.resolve(header["args"])
+            kwargs = self.resolve(header["kwargs"])
+            value = target(*args, **kwargs)
+            reply = {"value": value}
+            if header.get("return_args"):
+                reply["args_after"] = list(args)
+            return reply
+        raise ValueError(f"unknown request {op!r}")
+
+
+def describe_error(exc, label=None, cell=None):
+    """The error as plain data: type, message, and the submission's lines in its traceback."""
+    try:
+        message = str(exc)
+    except BaseException:
+        message = "<the exception's message could not be read>"
+    frames = []
+    if isinstance(exc, SyntaxError):
+        code = (exc.text or "").rstrip()
+        frames.append({"file": str(exc.filename), "line": exc.lineno, "code": code})
+    for frame in traceback.extract_tb(exc.__traceback__):
+        # Only the submission's own lines: the student knows them, and they locate the bug.
+        if label and frame.filename.startswith(label.split(" [")[0]):
+            frames.append({"file": frame.filename, "line": frame.lineno, "code": frame.line or ""})
+    error = {
+        "type": type(exc).__name__[:80],
+        "message": message[:2000],
+        "frames": frames[-5:],
+    }
+    if cell is not None:
+        error["cell"] = cell
+    if isinstance(exc, SystemExit):
+        error["message"] = f"the code called exit({message})"
+    return error
+
+
+def serve(host, requests, replies):
+    reader = wire.FrameReader()
+    while True:
+        frame = reader.next_frame()
+        while frame is None:
+            data = os.read(requests, 1 << 20)
+            if not data:
+                return
+            reader.feed(data)
+            frame = reader.next_frame()
+        header, blobs = frame
+        if header.get("op") == "exit":
+            return
+        try:
+            result = host.handle(header, blobs)
+            reply_blobs = []
+            reply = {"ok": True}
+            for key, value in result.items():
+                reply[key] = wire.encode_value(value, reply_blobs, host.make_ref)
+        except BaseException as exc:
+            reply, reply_blobs = {"ok": False, "error": describe_error(exc, host.filename)}, []
+        if sum(len(b) for b in reply_blobs) > wire.MAX_FRAME_BYTES:
+            reply = {"ok": False, "error": {"type": "ValueError", "frames": [],
+                     "message": "the returned value is too large to send back"}}  # fmt: skip
+            reply_blobs = []
+        wire.write_frame(replies, reply, reply_blobs)
+
+
+def main():
+    requests, replies = int(sys.argv[1]), int(sys.argv[2])
+    config = json.loads(sys.argv[3])
+    apply_limits(config["limits"])
+    preload()
+    sys.stdin = open(os.devnull)
+    sys.stdout = CappedStream(1, OUTPUT_CAP)
+    sys.stderr = CappedStream(2, OUTPUT_CAP)
+    reader = wire.FrameReader()
+    frame = None
+    while frame is None:
+        data = os.read(requests, 1 << 20)
+        if not data:
+            return
+        reader.feed(data)
+        frame = reader.next_frame()
+    header, _ = frame
+    host = Host(config["stage"], header["filename"])
+    report = host.load(header["cells"], header["filename"])
+    wire.write_frame(replies, {"ok": True, "value": wire.encode_value(report, [])})
+    serve(host, requests, replies)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""The plain-data wire format between the grader and the student process.
+
+Shared by both sides, so it depends on the standard library and NumPy only (the
+student process imports it from a private copy, never from the grader package).
+
+A frame is ``u32 header length | JSON header | blob 0 | blob 1 | ...``. The header
+is JSON; every NumPy array travels as a ``.npy`` blob whose length the header
+states. Values are encoded as a small tagged tree:
+
+    None, bool, int, float, str          as themselves
+    {"t": "list" | "tuple", "v": [...]}  sequences
+    {"t": "dict", "v": [[key, value]]}   dicts with str keys
+    {"t": "nd", "b": i, "scalar": bool}  a numeric array (or NumPy scalar) in blob i
+    {"t": "ref", "id": n, "kind": k, "type": name}  an object that stays in the child
+    {"t": "unsupported", "type": name}   anything else
+
+Decoding (``decode_value``) is written for hostile input: every tag, dtype, shape,
+size and depth is checked before anything is allocated, and ``np.load`` runs with
+``allow_pickle=False``. Nothing is ever unpickled or evaluated.
+"""
+
+import io
+import json
+import math
+import os
+import struct
+
+import numpy as np
+
+MAX_FRAME_BYTES = 256 * 1024 * 1024  # default cap on one message
+MAX_DEPTH = 32
+MAX_ITEMS = 100_000  # nodes in one decoded value tree
+NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float (complex is not a course answer)
+_HEADER = struct.Struct("<I")
+_BLOB = struct.Struct("<Q")
+
+
+class WireError(Exception):
+    """The other side sent something that is not a valid message."""
+
+
+# ---------------------------------------------------------------- framing
+
+
+def write_frame(fd, header, blobs=()):
+    """Send one message: a JSON-able ``header`` dict plus a list of byte blobs."""
+    header = dict(header, blobs=[len(b) for b in blobs])
+    head = json.dumps(header, allow_nan=True, separators=(",", ":")).encode()
+    parts = [_HEADER.pack(len(head)), head, *blobs]
+    data = b"".join(parts)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+class FrameReader:
+    """Reassembles frames from a byte stream, enforcing size limits as it goes."""
+
+    def __init__(self, max_bytes=MAX_FRAME_BYTES):
+        self.max_bytes = max_bytes
+        self.buffer = bytearray()
+
+    def feed(self, data):
+        self.buffer += data
+        if len(self.buffer) > self.max_bytes + 1024 * 1024:
+            raise WireError(f"message larger than the limit of {self.max_bytes} bytes")
+
+    def next_frame(self):
+        """A complete (header, blobs) from the buffer, or None if more bytes are needed."""
+        if len(self.buffer) < _HEADER.size:
+            return None
+        (head_len,) = _HEADER.unpack_from(self.buffer)
+        if head_len > min(self.max_bytes, 64 * 1024 * 1024):
+            raise WireError(f"message header of {head_len} bytes is too large")
+        end = _HEADER.size + head_len
+        if len(self.buffer) < end:
+            return None
+        try:
+            header = json.loads(bytes(self.buffer[_HEADER.size : end]))
+        except (ValueError, RecursionError) as exc:
+            raise WireError(f"message header is not valid JSON ({exc.__class__.__name__})")
+        if not isinstance(header, dict):
+            raise WireError("message header is not a JSON object")
+        lengths = header.get("blobs", [])
+        if not isinstance(lengths, list) or not all(
+            type(n) is int and 0 <= n <= self.max_bytes for n in lengths
+        ):
+            raise WireError("message blob lengths are invalid")
+        total = end + sum(lengths)
+        if total > self.max_bytes:
+            raise WireError(f"message of {total} bytes is larger than the limit")
+        if len(self.buffer) < total:
+            return None
+        blobs, offset = [], end
+        for n in lengths:
+            blobs.append(bytes(self.buffer[offset : offset + n]))
+            offset += n
+        del self.buffer[:total]
+        return header, blobs
+
+
+# ---------------------------------------------------------------- arrays
+
+
+def array_to_npy(array):
+    """A numeric ndarray as .npy bytes."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.array(array, order="C", copy=None), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def npy_to_array(blob, max_bytes=MAX_FRAME_BYTES):
+    """Load .npy bytes from an untrusted source: numeric dtypes only, size checked first."""
+    stream = io.BytesIO(blob)
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+        else:
+            raise WireError(f"unsupported .npy version {version}")
+    except ValueError as exc:
+        raise WireError(f"invalid array header: {exc}") from None
+    if dtype.hasobject or dtype.kind not in NUMERIC_KINDS or dtype.fields is not None:
+        raise WireError(f"array of dtype {dtype} is not a numeric array")
+    if not all(type(n) is int and n >= 0 for n in shape) or len(shape) > 32:
+        raise WireError(f"invalid array shape {shape!r}")
+    count = math.prod(shape)
+    expected = count * dtype.itemsize
+    if expected > max_bytes or expected != len(blob) - stream.tell():
+        raise WireError(
+            f"array header claims shape {shape} ({expected} bytes) "
+            f"but {len(blob) - stream.tell()} bytes were sent"
+        )
+    array = np.frombuffer(blob, dtype=dtype, count=count, offset=stream.tell())
+    array = array.reshape(shape, order="F" if fortran else "C")
+    return array.copy()  # writable, and detached from the message buffer
+
+
+# ---------------------------------------------------------------- values
+
+
+def encode_value(value, blobs, make_ref=None, depth=0):
+    """Encode ``value`` into a JSON-able tree, appending array bytes to ``blobs``.
+
+    ``make_ref(obj)`` turns an object that must stay on this side (a student class
+    instance, a function) into a reference id; without it such objects are
+    reported as unsupported.
+    """
+    if depth > MAX_DEPTH:
+        return {"t": "unsupported", "type": "nesting too deep"}
+    kind = type(value)
+    if value is None or kind in (bool, int, str):
+        return value
+    if kind is float:
+        return value
+    if kind in (list, tuple):
+        items = [encode_value(v, blobs, make_ref, depth + 1) for v in value]
+        return {"t": kind.__name__, "v": items}
+    if kind is dict and all(type(k) is str for k in value):
+        items = [[k, encode_value(v, blobs, make_ref, depth + 1)] for k, v in value.items()]
+        return {"t": "dict", "v": items}
+    if kind is np.ndarray or isinstance(value, np.generic) and type(value).__module__ == "numpy":
+        array = np.asarray(value)
+        if array.dtype.kind in NUMERIC_KINDS and array.dtype.fields is None:
+            blobs.append(array_to_npy(array))
+            return {"t": "nd", "b": len(blobs) - 1, "scalar": kind is not np.ndarray}
+        return {"t": "unsupported", "type": f"ndarray of dtype {array.dtype}"}
+    if make_ref is not None and (callable(value) or _is_user_instance(value)):
+        kind_name = "callable" if callable(value) and not _is_user_instance(value) else "object"
+        return {"t": "ref", "id": make_ref(value), "kind": kind_name, "type": _type_name(value)}
+    return {"t": "unsupported", "type": _type_name(value)}
+
+
+def _is_user_instance(value):
+    return type(value).__module__ not in ("builtins", "numpy") and not isinstance(value, type)
+
+
+def _type_name(value):
+    try:
+        return str(type(value).__qualname__)[:80]
+    except Exception:  # a hostile metaclass may raise anything
+        return "?"
+
+
+def decode_value(node, blobs, make_ref=None, limits=None):
+    """Rebuild a value from an encoded tree sent by the other side.
+
+    ``make_ref(id, kind, type_name)`` builds the local stand-in for a remote object;
+    ``limits`` is a one-element list counting nodes (shared across one message).
+    """
+    limits = [0] if limits is None else limits
+    return _decode(node, blobs, make_ref, limits, 0)
+
+
+def _decode(node, blobs, make_ref, limits, depth):
+    limits[0] += 1
+    if limits[0] > MAX_ITEMS or depth > MAX_DEPTH:
+        raise WireError("value too large or too deeply nested")
+    if node is None or type(node) in (bool, int, float):
+        return node
+    if type(node) is str:
+        return node
+    if type(node) is not dict:
+        raise WireError(f"unexpected JSON value of type {type(node).__name__}")
+    tag = node.get("t")
+    if tag in ("list", "tuple"):
+        items = node.get("v")
+        if type(items) is not list:
+            raise WireError("malformed sequence")
+        values = [_decode(v, blobs, make_ref, limits, depth + 1) for v in items]
+        return values if tag == "list" else tuple(values)
+    if tag == "dict":
+        items = node.get("v")
+        if type(items) is not list or not all(
+            type(p) is list and len(p) == 2 and type(p[0]) is str for p in items
+        ):
+            raise WireError("malformed dict")
+        return {k: _decode(v, blobs, make_ref, limits, depth + 1) for k, v in items}
+    if tag == "nd":
+        index = node.get("b")
+        if type(index) is not int or not 0 <= index < len(blobs):
+            raise WireError("array refers to a missing blob")
+        array = npy_to_array(blobs[index])
+        if node.get("scalar") is True:
+            if array.shape != ():
+                raise WireError("scalar array with a shape")
+            return array[()]
+        return array
+    if tag == "ref":
+        ref_id, kind = node.get("id"), node.get("kind")
+        type_name = node.get("type")
+        if type(ref_id) is not int or kind not in ("callable", "object"):
+            raise WireError("malformed object reference")
+        type_name = type_name[:80] if type(type_name) is str else "?"
+        if make_ref is None:
+            return Unsupported(type_name)
+        return make_ref(ref_id, kind, type_name)
+    if tag == "unsupported":
+        type_name = node.get("type")
+        return Unsupported(type_name[:80] if type(type_name) is str else "?")
+    raise WireError(f"unknown value tag {str(tag)[:40]!r}")
+
+
+class Unsupported:
+    """Stands for a value of a type the wire does not carry (never equal to anything)."""
+
+    __slots__ = ("type_name",)
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+    def __eq__(self, other):
+        return False
+
+    def __ne__(self, other):
+        return True
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"<unsupported value of type {self.type_name}>"

@@ -1,0 +1,143 @@
+"""Finding and reading a submission: a ``STAGE.py``, a ``STAGE.ipynb``, or a folder with one.
+
+Everything here runs on the grader's side and only *reads* the student's file:
+a notebook is parsed as JSON with nbformat, never executed here. Its code cells
+become the cells the student process runs; IPython magics and shell escapes are
+left out and listed, since plain Python cannot run them.
+"""
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from grader.errors import SubmissionError
+from grader.sandbox import LoadRequest
+
+MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
+_MAGIC = re.compile(r"^\s*(%|!)")
+
+
+@dataclass
+class Submission:
+    """A student's file, read and split into the cells the student process will run."""
+
+    stage: str
+    path: Path
+    kind: str  # "py" or "ipynb"
+    cells: list[str]
+    source: str  # all the code, cells joined: used for static checks
+    raw: bytes = field(repr=False)
+    skipped: list[str] = field(default_factory=list)  # magics and shell lines not run
+    problem: str | None = None  # why it cannot run at all (empty, not UTF-8, bad notebook)
+
+    def load_request(self) -> LoadRequest:
+        return LoadRequest(self.stage, f"{self.stage}.py", self.cells, self.raw)
+
+
+def find_submission(stage: str, path: str | Path) -> Path:
+    """The file to grade: ``path`` itself, or ``STAGE.py`` / ``STAGE.ipynb`` in a folder."""
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionError(f"no such file or folder: {path}")
+    if path.is_dir():
+        found = [path / f"{stage}.{ext}" for ext in ("py", "ipynb") if (path / f"{stage}.{ext}").is_file()]
+        if not found:
+            raise SubmissionError(f"{path} holds neither {stage}.py nor {stage}.ipynb")
+        if len(found) > 1:
+            raise SubmissionError(
+                f"{path} holds both {stage}.py and {stage}.ipynb: keep only the one to grade"
+            )
+        return found[0]
+    if path.suffix not in (".py", ".ipynb"):
+        raise SubmissionError(f"{path.name}: a submission is a .py file or a .ipynb notebook")
+    return path
+
+
+def read_submission(stage: str, path: str | Path) -> Submission:
+    """Read and check the submission; problems that make it unrunnable are recorded, not raised."""
+    path = find_submission(stage, path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_SUBMISSION_BYTES:
+            return _unrunnable(stage, path, f"the file is {size // 1024 // 1024} MiB, over the 20 MiB limit")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SubmissionError(f"cannot read {path}: {exc.strerror}") from None
+    kind = "ipynb" if path.suffix == ".ipynb" else "py"
+    if not raw.strip():
+        return _unrunnable(stage, path, "the file is empty", kind, raw)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return _unrunnable(
+            stage, path, f"the file is not UTF-8 text (byte {exc.start}): save it as UTF-8", kind, raw
+        )
+    if "\x00" in text:
+        return _unrunnable(stage, path, "the file holds binary data (NUL bytes), not Python code", kind, raw)
+    if kind == "py":
+        return Submission(stage, path, kind, [text], text, raw)
+    return _read_notebook(stage, path, text, raw)
+
+
+def _unrunnable(stage, path, problem, kind="py", raw=b""):
+    return Submission(stage, path, kind, [], "", raw, problem=problem)
+
+
+def _read_notebook(stage, path, text, raw) -> Submission:
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several types for malformed input
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        return _unrunnable(stage, path, f"not a valid Jupyter notebook ({reason})", "ipynb", raw)
+    cells, skipped = [], []
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(str(s) for s in source)
+        code, dropped = strip_magics(str(source))
+        skipped += [f"cell {number}: {line.strip()}" for line in dropped]
+        cells.append(code)
+    if not cells:
+        return _unrunnable(stage, path, "the notebook has no code cells", "ipynb", raw)
+    return Submission(stage, path, "ipynb", cells, "\n\n".join(cells), raw, skipped)
+
+
+def strip_magics(source: str) -> tuple[str, list[str]]:
+    """Remove IPython magics (``%x``, ``%%x`` cells) and shell escapes (``!cmd``).
+
+    Dropped lines become blank lines so that line numbers in errors still match
+    the notebook cell. Returns the code and the dropped lines.
+    """
+    lines = source.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        return "", [lines[0]]
+    kept, dropped = [], []
+    for line in lines:
+        if _MAGIC.match(line) or re.match(r"^\s*\w+\s*=\s*!", line):
+            dropped.append(line)
+            kept.append("")
+        else:
+            kept.append(line)
+    return "\n".join(kept), dropped
+
+
+def find_function(cells: list[str], name: str) -> ast.FunctionDef | None:
+    """The last top-level definition of function ``name`` in the cells (parsed, never run).
+
+    Each cell is parsed on its own, so a syntax error in one cell hides only that cell.
+    """
+    found = None
+    for code in cells:
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                found = node
+    return found

@@ -1,0 +1,131 @@
+"""Hidden suite for stage 1, ``neuron``."""
+
+import numpy as np
+import pytest
+
+from grader.submission import find_function
+from grader.suites.checks import (
+    Hint,
+    Mismatch,
+    call_keeping_args,
+    expect_close,
+    expect_true,
+    expect_unchanged,
+    numpy_names_used,
+)
+from reference import neuron as ref
+
+pytestmark = [pytest.mark.hidden]
+
+FORGOT_BIAS = Hint(
+    lambda got, exp, inp: np.isclose(got, exp - float(inp["bias"])),
+    "the result is off by exactly the bias: add `bias` once, after the sum.",
+)
+BIAS_PER_INPUT = Hint(
+    lambda got, exp, inp: np.isclose(got, exp + (len(inp["inputs"]) - 1) * float(inp["bias"])),
+    "the bias was added once per input: add it once, after the loop.",
+)
+NEURON_HINTS = [FORGOT_BIAS, BIAS_PER_INPUT]
+
+
+def random_case(rng, size):
+    inputs = [float(v) for v in rng.normal(size=size).round(3)]
+    weights = [float(v) for v in rng.normal(size=size).round(3)]
+    return {"inputs": inputs, "weights": weights, "bias": round(float(rng.normal()), 3)}
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("neuron_output")
+@pytest.mark.parametrize("size", [1, 3, 7, 50])
+def test_neuron_output_random(student, rng, size):
+    """neuron_output matches the reference on random lists."""
+    case = random_case(rng, size)
+    got = student.neuron_output(*case.values())
+    expect_close("neuron_output", got, ref.neuron_output(*case.values()), case, NEURON_HINTS)
+
+
+@pytest.mark.function("neuron_output")
+def test_neuron_output_float_type(student, rng):
+    """neuron_output returns a Python float, also for integer inputs."""
+    got = student.neuron_output([1, 2], [3, 4], 5)
+    expect_close("neuron_output", got, 16.0, {"inputs": [1, 2], "weights": [3, 4], "bias": 5})
+    expect_true(
+        type(got) is float,
+        f"neuron_output([1, 2], [3, 4], 5) returned a {type(got).__name__}; return a float "
+        "(e.g. `float(total)`).",
+    )
+
+
+@pytest.mark.function("neuron_output")
+def test_neuron_output_mismatch_raises(student):
+    """neuron_output raises ValueError when inputs and weights differ in length."""
+    for inputs, weights in (([1.0, 2.0, 3.0], [1.0, 2.0]), ([1.0], [1.0, 2.0])):
+        with pytest.raises(ValueError):
+            student.neuron_output(inputs, weights, 0.0)
+            raise Mismatch(
+                f"neuron_output(inputs of length {len(inputs)}, weights of length "
+                f"{len(weights)}) returned instead of raising ValueError: zip() silently stops "
+                "at the shorter list, so compare the lengths first."
+            )
+
+
+@pytest.mark.function("neuron_output")
+def test_neuron_output_leaves_inputs(student, rng):
+    """neuron_output does not modify its arguments."""
+    case = random_case(rng, 4)
+    _, after = call_keeping_args(student, "neuron_output", case)
+    expect_unchanged("neuron_output", case, after, list(case))
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("neuron_output")
+def test_neuron_output_is_plain_python(student, submission, rng):
+    """neuron_output is correct and written in plain Python (no NumPy in the function)."""
+    case = random_case(rng, 5)
+    got = student.neuron_output(*case.values())
+    expect_close("neuron_output", got, ref.neuron_output(*case.values()), case, NEURON_HINTS)
+    definition = find_function(submission.cells, "neuron_output")
+    expect_true(
+        definition is not None,
+        "neuron_output: no `def neuron_output(...)` found at the top level of the submission.",
+    )
+    used = numpy_names_used(definition)
+    expect_true(
+        not used,
+        f"neuron_output uses NumPy ({', '.join(used)}); this one must be plain Python: "
+        "a loop (or sum over zip) of inputs times weights, plus the bias.",
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("neuron_output_np")
+@pytest.mark.parametrize("size", [1, 4, 100])
+def test_neuron_output_np_random(student, rng, size):
+    """neuron_output_np matches the reference on random arrays."""
+    case = random_case(rng, size)
+    case["inputs"], case["weights"] = np.array(case["inputs"]), np.array(case["weights"])
+    got = student.neuron_output_np(*case.values())
+    expect_close("neuron_output_np", got, ref.neuron_output_np(*case.values()), case, NEURON_HINTS)
+    expect_true(
+        np.ndim(got) == 0,
+        f"neuron_output_np returned an array of shape {np.shape(got)}; return one number.",
+    )
+
+
+@pytest.mark.function("neuron_output_np")
+def test_neuron_output_np_lists(student):
+    """neuron_output_np accepts Python lists."""
+    case = {"inputs": [1.0, -2.0, 0.5], "weights": [0.25, 0.5, 4.0], "bias": -1.0}
+    got = student.neuron_output_np(*case.values())
+    expect_close("neuron_output_np", got, ref.neuron_output_np(*case.values()), case, NEURON_HINTS)
+
+
+@pytest.mark.function("neuron_output_np")
+def test_neuron_output_np_mismatch_raises(student):
+    """neuron_output_np raises ValueError when the shapes differ."""
+    with pytest.raises(ValueError):
+        student.neuron_output_np(np.ones(3), np.ones(2), 0.0)
+        raise Mismatch(
+            "neuron_output_np(inputs of shape (3,), weights of shape (2,)) did not raise "
+            "ValueError: check the shapes before computing."
+        )
