@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import __version__
+from grader import __version__, isolation
 from grader.course import get_stage
 from grader.errors import GraderError
 from grader.plugin import GradingPlugin
@@ -37,8 +37,14 @@ def grade(
     *,
     public_only: bool = False,
     limits: Limits | None = None,
+    isolation_level: str | None = None,
+    require_isolation: str | None = None,
 ) -> Report:
-    """Grade one submission for one stage. Raises GraderError for a bad stage or path."""
+    """Grade one submission for one stage. Raises GraderError for a bad stage or path.
+
+    ``isolation_level`` picks a level (default: the strongest this machine allows);
+    ``require_isolation`` refuses to grade below a level (IsolationError).
+    """
     try:
         get_stage(stage)
     except KeyError as exc:
@@ -46,7 +52,9 @@ def grade(
     started = time.perf_counter()
     submission = read_submission(stage, path)
     limits = limits or Limits()
-    session = Session(submission.load_request(), limits)
+    level = isolation.choose(required=require_isolation, requested=isolation_level)
+    isolation.become_subreaper()
+    session = Session(submission.load_request(), limits, level)
     if submission.problem:
         session.unavailable = f"the submission could not run: {submission.problem}"
     files = suite_files(stage, public_only)
@@ -63,6 +71,7 @@ def grade(
         stdout="\n".join(session.stdout)[: limits.output_bytes],
         stderr="\n".join(session.stderr)[: limits.output_bytes],
         grader_version=__version__,
+        isolation=level.name,
     )
     if session.unavailable:
         report.status, report.problem = "not_runnable", session.unavailable.split(": ", 1)[-1]
@@ -111,8 +120,10 @@ def _run_pytest(stage: str, files: list[Path], plugin: GradingPlugin) -> None:
         else:
             sys.modules[stage] = saved
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.results:
-        raise GraderError(f"the grading suites for {stage} did not run (pytest exit code {code}):\n"
-                          + sink.getvalue()[-2000:])
+        raise GraderError(
+            f"the grading suites for {stage} did not run (pytest exit code {code}):\n"
+            + sink.getvalue()[-2000:]
+        )
 
 
 class _PointsCollector:

@@ -58,20 +58,32 @@ def list_stages():
 @stage_argument
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
     help="text for people; json prints one Gradescope-compatible results document.",
 )
 @click.option("--public-only", is_flag=True, help="Run only the public tests.")
 @click.option(
-    "--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout, show_default=True,
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=Limits.timeout,
+    show_default=True,
     help="Seconds one call into the student's code may take.",
 )
 @click.option(
-    "--fail-under", type=click.FloatRange(0, 100), default=None,
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
     help="Exit 1 when the score is below this percentage.",
 )
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Also write the JSON results to this file (e.g. results.json).",
 )
 def run(stage, path, fmt, public_only, timeout, fail_under, output):

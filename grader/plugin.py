@@ -120,4 +120,3 @@ def classify(excinfo, hidden, report) -> tuple[str, str]:
         # Never the hidden test's source or traceback: the exception type and message only.
         return "failed", f"{type(exc).__name__}: {str(exc)[:500]}"
     return "failed", str(report.longreprtext)[-MAX_OUTPUT:]
-

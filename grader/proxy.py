@@ -21,8 +21,8 @@ from grader.student import wire
 class Session:
     """One submission's student side for a whole grading run."""
 
-    def __init__(self, request: LoadRequest, limits: Limits):
-        self.load_request, self.limits = request, limits
+    def __init__(self, request: LoadRequest, limits: Limits, level=None):
+        self.load_request, self.limits, self.level = request, limits, level
         self.process: StudentProcess | None = None
         self.generation = 0
         self.load_report: dict | None = None  # from the first successful start
@@ -38,7 +38,7 @@ class Session:
             raise StudentUnavailable(self.unavailable)
         if self.process is not None:
             return
-        process = StudentProcess(self.load_request, self.limits)
+        process = StudentProcess(self.load_request, self.limits, self.level)
         try:
             report = process.start()
         except StudentError as exc:
@@ -99,7 +99,7 @@ class Session:
             counter = [0]
             return {
                 key: wire.decode_value(reply.get(key), reply_blobs, make_ref, counter)
-                for key in ("value", "args_after")
+                for key in ("value", "args_after", "warnings")
                 if key in reply
             }
         except wire.WireError as exc:

@@ -43,6 +43,7 @@ class Report:
     stdout: str = ""
     stderr: str = ""
     grader_version: str = ""
+    isolation: str = ""  # the sandbox level it ran at (see grader.isolation)
 
     def total(self):
         self.score = round(sum(t.score for t in self.tests), 4)
@@ -60,7 +61,9 @@ class Report:
         for error in self.load_errors:
             lines.append("While loading: " + format_error(error))
         if self.skipped:
-            lines.append("Not run (IPython magics / shell commands): " + "; ".join(self.skipped[:10]))
+            lines.append(
+                "Not run (IPython magics / shell commands): " + "; ".join(self.skipped[:10])
+            )
         counts = {s: sum(t.status == s for t in self.tests) for s in STATUSES}
         lines.append(
             f"Score {self.score:g}/{self.max_score:g}: "
@@ -96,7 +99,9 @@ def render_text(report: Report, verbose: bool = True) -> str:
     lines = [f"{report.assignment}: {report.submission}"]
     width = max([len(t.name) for t in report.tests] + [10])
     for test in report.tests:
-        mark = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}[test.status]
+        mark = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}[
+            test.status
+        ]
         lines.append(f"  {mark:<7} {test.name:<{width}} {test.score:g}/{test.max_score:g}")
         if verbose and test.status != "passed" and test.output:
             lines += ["          " + line for line in test.output.splitlines()]

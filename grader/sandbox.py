@@ -8,6 +8,7 @@ dedicated pipes, never the child's standard streams. Every exchange has a deadli
 on a hang, crash or broken pipe the child and everything it started are killed.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -18,11 +19,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from grader import isolation
 from grader.errors import StudentCrash, StudentTimeout
 from grader.student import wire
 
@@ -52,6 +54,7 @@ class LoadRequest:
     filename: str
     cells: list[str]
     source_bytes: bytes = field(default=b"", repr=False)  # copied into the work directory
+    hide: tuple = ()  # extra folders the child must not see (e.g. the class's submissions)
 
 
 def runtime_dir() -> Path:
@@ -90,12 +93,14 @@ BOOT = "import sys; sys.path[:0] = [{path!r}]; import runtime; runtime.main()"
 class StudentProcess:
     """One live child process running one submission."""
 
-    def __init__(self, request: LoadRequest, limits: Limits):
+    def __init__(self, request: LoadRequest, limits: Limits, level=None):
         self.request, self.limits = request, limits
+        self.level = level  # an isolation.Level; None means the baseline: no namespaces
         self.root = Path(tempfile.mkdtemp(prefix="neurograde-"))
         self.workdir = self.root / "work"
         self.workdir.mkdir()
         (self.workdir / request.filename).write_bytes(request.source_bytes)
+        self.slot = None
         self.stdout_path = self.root / "stdout"
         self.stderr_path = self.root / "stderr"
         self.proc = None
@@ -105,7 +110,11 @@ class StudentProcess:
         """Start the child and run the submission's top level; returns the load report."""
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
-        config = {"stage": self.request.stage, "limits": asdict(self.limits)}
+        config = {
+            "stage": self.request.stage,
+            "limits": asdict(self.limits),
+            "isolation": self._isolation_config(),
+        }
         command = [
             sys.executable, "-I", "-S", "-c", BOOT.format(path=str(runtime_dir())),
             str(req_r), str(resp_w), json.dumps(config),
@@ -131,42 +140,76 @@ class StudentProcess:
             )
         os.close(req_r)
         os.close(resp_w)
+        os.set_blocking(req_w, False)
         self.requests, self.replies = req_w, resp_r
         load = {"cells": self.request.cells, "filename": self.request.filename}
         header, blobs = self.exchange(load, (), self.limits.load_timeout, "loading the submission")
         return wire.decode_value(header.get("value"), blobs)
 
+    def _isolation_config(self):
+        """Settings for runtime.isolate(), or None at the baseline level."""
+        level = getattr(self.level, "name", "baseline")
+        if level == "baseline":
+            return None
+        config = {
+            "level": level,
+            "workdir": str(self.workdir),
+            **isolation.hidden_paths(runtime_dir(), self.root, self.request.hide),
+        }
+        if level == "root":
+            self.slot = isolation.Slot()
+            config["uid"] = config["gid"] = self.slot.uid
+            if not self.limits.processes:
+                self.limits = replace(self.limits, processes=64)
+            self.root.chmod(0o711)  # the sandbox user may pass through, not list
+            os.chown(self.workdir, self.slot.uid, self.slot.uid)
+            os.chown(self.workdir / self.request.filename, self.slot.uid, self.slot.uid)
+        return config
+
     def exchange(self, header, blobs, timeout, what):
-        """Send one request and wait, at most ``timeout`` seconds, for its reply."""
+        """Send one request and wait, at most ``timeout`` seconds, for its reply.
+
+        Both directions honour the deadline: a child that stops reading cannot block
+        the grader on a full pipe either.
+        """
         deadline = time.monotonic() + timeout
         try:
-            wire.write_frame(self.requests, header, blobs)
-        except (BrokenPipeError, OSError):
+            self._send(wire.encode_frame(header, blobs), deadline)
+            return self._receive(deadline)
+        except TimeoutError:
+            self.kill()
+            raise StudentTimeout(f"{what} took longer than {timeout:g} s and was stopped") from None
+        except (BrokenPipeError, EOFError):
             self.kill()
             raise StudentCrash(self.death_reason(what)) from None
+        except wire.WireError as exc:
+            self.kill()
+            raise StudentCrash(f"the student process sent an invalid reply ({exc})") from None
+
+    def _wait(self, fd, event, deadline):
         with selectors.DefaultSelector() as selector:
-            selector.register(self.replies, selectors.EVENT_READ)
-            while True:
-                try:
-                    frame = self.reader.next_frame()
-                except wire.WireError as exc:
-                    self.kill()
-                    raise StudentCrash(f"the student process sent an invalid reply ({exc})")
-                if frame is not None:
-                    return frame
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not selector.select(remaining):
-                    self.kill()
-                    raise StudentTimeout(f"{what} took longer than {timeout:g} s and was stopped")
-                data = os.read(self.replies, 1 << 20)
-                if not data:
-                    self.kill()
-                    raise StudentCrash(self.death_reason(what))
-                try:
-                    self.reader.feed(data)
-                except wire.WireError as exc:
-                    self.kill()
-                    raise StudentCrash(f"the student process sent an invalid reply ({exc})")
+            selector.register(fd, event)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(remaining):
+                raise TimeoutError
+
+    def _send(self, data, deadline):
+        view = memoryview(data)
+        while view:
+            self._wait(self.requests, selectors.EVENT_WRITE, deadline)
+            try:
+                view = view[os.write(self.requests, view) :]
+            except BlockingIOError:
+                continue
+
+    def _receive(self, deadline):
+        while (frame := self.reader.next_frame()) is None:
+            self._wait(self.replies, selectors.EVENT_READ, deadline)
+            data = os.read(self.replies, 1 << 20)
+            if not data:
+                raise EOFError
+            self.reader.feed(data)
+        return frame
 
     def death_reason(self, what) -> str:
         code = self.proc.wait() if self.proc else None
@@ -196,18 +239,21 @@ class StudentProcess:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        # Whatever escaped the process group (a double-forked daemon) was adopted by
+        # this process, a child subreaper: kill it too.
+        isolation.kill_orphans()
 
     def output(self) -> tuple[str, str]:
         """What the child printed, truncated to the limit."""
-        return tuple(_read_capped(p, self.limits.output_bytes) for p in (self.stdout_path, self.stderr_path))
+        return tuple(
+            _read_capped(p, self.limits.output_bytes) for p in (self.stdout_path, self.stderr_path)
+        )
 
     def close(self):
         """Ask the child to exit, make sure it did, and remove its directory."""
         if self.proc is not None and self.proc.poll() is None:
-            try:
-                wire.write_frame(self.requests, {"op": "exit"})
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):
+                os.write(self.requests, wire.encode_frame({"op": "exit"}))
         self.kill()
         for fd in (getattr(self, "requests", None), getattr(self, "replies", None)):
             if fd is not None:
@@ -216,6 +262,9 @@ class StudentProcess:
                 except OSError:
                     pass
         self.requests = self.replies = None
+        if self.slot is not None:
+            self.slot.release()
+            self.slot = None
         shutil.rmtree(self.root, ignore_errors=True)
 
 

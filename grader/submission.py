@@ -43,7 +43,11 @@ def find_submission(stage: str, path: str | Path) -> Path:
     if not path.exists():
         raise SubmissionError(f"no such file or folder: {path}")
     if path.is_dir():
-        found = [path / f"{stage}.{ext}" for ext in ("py", "ipynb") if (path / f"{stage}.{ext}").is_file()]
+        found = [
+            path / f"{stage}.{ext}"
+            for ext in ("py", "ipynb")
+            if (path / f"{stage}.{ext}").is_file()
+        ]
         if not found:
             raise SubmissionError(f"{path} holds neither {stage}.py nor {stage}.ipynb")
         if len(found) > 1:
@@ -62,7 +66,9 @@ def read_submission(stage: str, path: str | Path) -> Submission:
     try:
         size = path.stat().st_size
         if size > MAX_SUBMISSION_BYTES:
-            return _unrunnable(stage, path, f"the file is {size // 1024 // 1024} MiB, over the 20 MiB limit")
+            return _unrunnable(
+                stage, path, f"the file is {size // 1024 // 1024} MiB, over the 20 MiB limit"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise SubmissionError(f"cannot read {path}: {exc.strerror}") from None
@@ -73,10 +79,16 @@ def read_submission(stage: str, path: str | Path) -> Submission:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return _unrunnable(
-            stage, path, f"the file is not UTF-8 text (byte {exc.start}): save it as UTF-8", kind, raw
+            stage,
+            path,
+            f"the file is not UTF-8 text (byte {exc.start}): save it as UTF-8",
+            kind,
+            raw,
         )
     if "\x00" in text:
-        return _unrunnable(stage, path, "the file holds binary data (NUL bytes), not Python code", kind, raw)
+        return _unrunnable(
+            stage, path, "the file holds binary data (NUL bytes), not Python code", kind, raw
+        )
     if kind == "py":
         return Submission(stage, path, kind, [text], text, raw)
     return _read_notebook(stage, path, text, raw)

@@ -42,13 +42,16 @@ class WireError(Exception):
 # ---------------------------------------------------------------- framing
 
 
-def write_frame(fd, header, blobs=()):
-    """Send one message: a JSON-able ``header`` dict plus a list of byte blobs."""
+def encode_frame(header, blobs=()):
+    """One message as bytes: a JSON-able ``header`` dict plus a list of byte blobs."""
     header = dict(header, blobs=[len(b) for b in blobs])
     head = json.dumps(header, allow_nan=True, separators=(",", ":")).encode()
-    parts = [_HEADER.pack(len(head)), head, *blobs]
-    data = b"".join(parts)
-    view = memoryview(data)
+    return b"".join([_HEADER.pack(len(head)), head, *blobs])
+
+
+def write_frame(fd, header, blobs=()):
+    """Send one message on a blocking file descriptor."""
+    view = memoryview(encode_frame(header, blobs))
     while view:
         view = view[os.write(fd, view) :]
 
@@ -78,7 +81,7 @@ class FrameReader:
         try:
             header = json.loads(bytes(self.buffer[_HEADER.size : end]))
         except (ValueError, RecursionError) as exc:
-            raise WireError(f"message header is not valid JSON ({exc.__class__.__name__})")
+            raise WireError(f"message header is not valid JSON ({type(exc).__name__})") from None
         if not isinstance(header, dict):
             raise WireError("message header is not a JSON object")
         lengths = header.get("blobs", [])

@@ -22,7 +22,9 @@ REFERENCE = Path(__file__).resolve().parents[2] / "reference"
 
 
 def fixture_files():
-    return sorted(p for stage in STAGES for p in (FIXTURES / stage).glob("*") if p.suffix in (".py", ".ipynb"))
+    return sorted(
+        p for stage in STAGES for p in (FIXTURES / stage).glob("*") if p.suffix in (".py", ".ipynb")
+    )
 
 
 def expectations(path: Path) -> dict:
@@ -43,7 +45,9 @@ def reference_submission(stage: str, tmp_path: Path) -> Path:
     """The reference module as a self-contained submission (its project imports inlined)."""
     source = (REFERENCE / f"{stage}.py").read_text()
     activations = (REFERENCE / "activations.py").read_text().split("import numpy as np\n", 1)[1]
-    source = source.replace("from reference.activations import sigmoid, sigmoid_derivative\n", activations)
+    source = source.replace(
+        "from reference.activations import sigmoid, sigmoid_derivative\n", activations
+    )
     path = tmp_path / f"{stage}.py"
     path.write_text(source)
     return path
@@ -71,7 +75,9 @@ def test_stub_gets_zero(stage):
 def test_fixture_submission(path):
     """Each fixture submission gets what its `expect` lines say."""
     expected = expectations(path)
-    assert expected["full"] or expected["hints"] or expected["fails"], f"{path.name} declares nothing"
+    assert expected["full"] or expected["hints"] or expected["fails"], (
+        f"{path.name} declares nothing"
+    )
     report = grade(path.parent.name, path)
     if expected["full"]:
         failing = [(t.name, t.output) for t in report.tests if t.status != "passed"]

@@ -1,0 +1,257 @@
+"""How strongly the student process is isolated on this machine, and the settings for it.
+
+Levels, weakest first:
+
+- ``baseline``: a separate process with resource limits, a new session, a private
+  work directory, a scrubbed environment and a private import path; the grader is
+  a child subreaper and kills every process the submission left behind.
+- ``userns`` (not root, user namespaces allowed): the baseline plus new user, mount,
+  PID, network, IPC and UTS namespaces; the grader's files are hidden under empty
+  tmpfs mounts; no network at all.
+- ``root``: the ``userns`` protections, and the child drops to an unprivileged uid,
+  a distinct one per concurrent slot, with a process-count limit.
+
+``detect()`` probes (by forking and trying) which level this machine allows.
+"""
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import signal
+import site
+import sys
+import sysconfig
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from grader.course import PROJECT_ROOT
+from grader.errors import IsolationError
+
+LEVELS = ("baseline", "userns", "root")
+UID_BASE = 61000  # slot n runs as uid/gid UID_BASE + n
+MAX_SLOTS = 64
+PR_SET_CHILD_SUBREAPER = 36
+_FLAGS = 0x00020000 | 0x40000000 | 0x20000000 | 0x08000000 | 0x04000000  # NS NET PID IPC UTS
+_CLONE_NEWUSER = 0x10000000
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str
+    reason: str  # why this level and not a stronger one
+    upgrade: str  # what would raise it ("" at the strongest)
+
+
+def _probe(flags: int, user_ns: bool) -> str | None:
+    """Fork, try to enter the namespaces and mount a tmpfs; None on success, else the error."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the probe child: never returns
+        code = 0
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            uid, gid = os.getuid(), os.getgid()
+            if libc.unshare(flags | (_CLONE_NEWUSER if user_ns else 0)) != 0:
+                raise OSError(ctypes.get_errno(), "unshare")
+            if user_ns:
+                for path, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"),
+                                   ("gid_map", f"0 {gid} 1")):  # fmt: skip
+                    with open(f"/proc/self/{path}", "w") as handle:
+                        handle.write(text)
+            target = tempfile.mkdtemp(prefix="neurograde-probe-")
+            if libc.mount(b"tmpfs", target.encode(), b"tmpfs", 0, b"size=1m") != 0:
+                raise OSError(ctypes.get_errno(), "mount")
+        except OSError as exc:
+            os.write(
+                write_fd,
+                f"{exc.strerror or os.strerror(exc.errno)} ({exc.filename or ''})".encode(),
+            )
+            code = 1
+        os._exit(code)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as reader:
+        message = reader.read().decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    with contextlib.suppress(OSError):
+        for leftover in Path(tempfile.gettempdir()).glob("neurograde-probe-*"):
+            leftover.rmdir()
+    return None if os.waitstatus_to_exitcode(status) == 0 else (message or "failed")
+
+
+_DETECTED: Level | None = None
+
+
+def detect() -> Level:
+    """The strongest level this machine allows (probed once per process)."""
+    global _DETECTED
+    if _DETECTED is not None:
+        return _DETECTED
+    if os.geteuid() == 0:
+        error = _probe(_FLAGS, user_ns=False)
+        if error is None:
+            _DETECTED = Level("root", "running as root with namespaces available", "")
+        else:
+            _DETECTED = Level(
+                "baseline",
+                f"running as root but namespaces are refused ({error})",
+                "allow unshare/mount in this container (CAP_SYS_ADMIN, or a seccomp profile "
+                "that permits unshare) to get the root level",
+            )
+    else:
+        error = _probe(_FLAGS, user_ns=True)
+        if error is None:
+            _DETECTED = Level(
+                "userns",
+                "not root; unprivileged user namespaces are available",
+                "run as root (e.g. in a CI container) to also drop to a separate uid per slot",
+            )
+        else:
+            _DETECTED = Level(
+                "baseline",
+                f"not root, and user namespaces are refused ({error})",
+                "enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 "
+                "or user.max_user_namespaces > 0), or run as root",
+            )
+    return _DETECTED
+
+
+def choose(required: str | None = None, requested: str | None = None) -> Level:
+    """The level to grade at: ``requested`` (or the strongest available), never below
+    ``required``. Raises IsolationError when the machine cannot provide it."""
+    available = detect()
+    level = available
+    if requested and requested != available.name:
+        if LEVELS.index(requested) > LEVELS.index(available.name):
+            raise IsolationError(
+                f"isolation level {requested!r} is not available here: {available.reason}"
+            )
+        level = Level(requested, f"requested (the machine allows {available.name})", "")
+    if required and LEVELS.index(level.name) < LEVELS.index(required):
+        raise IsolationError(
+            f"isolation level {required!r} is required but only {level.name!r} is available: "
+            f"{level.reason}. {available.upgrade}"
+        )
+    return level
+
+
+# ---------------------------------------------------------------- slots (root level)
+
+
+class Slot:
+    """An exclusive uid for one concurrently running student process (root level)."""
+
+    def __init__(self):
+        lock_dir = Path(tempfile.gettempdir()) / "neurograde-slots"
+        lock_dir.mkdir(mode=0o700, exist_ok=True)
+        for index in range(MAX_SLOTS):
+            handle = open(lock_dir / f"{index}.lock", "w")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            self.handle, self.uid = handle, UID_BASE + index
+            return
+        raise IsolationError(f"all {MAX_SLOTS} sandbox slots are busy")
+
+    def release(self):
+        self.handle.close()
+
+
+# ---------------------------------------------------------------- what to hide
+
+
+def _world_traversable(path: Path) -> bool:
+    try:
+        return bool(path.stat().st_mode & 0o001)
+    except OSError:
+        return False
+
+
+def hidden_paths(runtime: Path, child_root: Path, extra: tuple[Path, ...] = ()) -> dict:
+    """The folders to cover with tmpfs, and the paths under them to bring back.
+
+    Hidden: the project (reference, hidden suites, grader), every site-packages
+    folder (an installed copy of them), the temporary folder (other submissions),
+    home folders, and any extra folder (the class's submissions). Kept: the
+    interpreter's standard library, NumPy, the child's runtime and its own folder.
+    """
+    numpy_dir = Path(np.__file__).resolve().parent
+    keep = [
+        Path(sys.base_prefix).resolve(), numpy_dir, numpy_dir.parent / "numpy.libs",
+        runtime, child_root,
+    ]  # fmt: skip
+    hide = {PROJECT_ROOT, Path(tempfile.gettempdir()).resolve(), Path("/home"), Path("/root")}
+    for folder in {*site.getsitepackages(), sysconfig.get_paths()["purelib"]}:
+        hide.add(Path(folder).resolve())
+    hide |= {Path(p).resolve() for p in extra}
+    # A kept path under a folder that other uids cannot enter (e.g. /root) needs that
+    # folder hidden too, so that the kept path can be mounted back in a readable tree.
+    for path in keep:
+        for ancestor in reversed(path.parents):
+            if ancestor != Path("/") and not _world_traversable(ancestor):
+                hide.add(ancestor)
+                break
+    hide = {h for h in hide if h.is_dir() and h != Path("/")}
+    keep = [k for k in keep if k.exists()]
+    # Mount in order of depth, so that a kept folder can hold a hidden one (the
+    # interpreter's prefix holds site-packages) which holds a kept one (NumPy).
+    tmp = Path(tempfile.gettempdir()).resolve()
+    steps = [
+        (
+            len(h.parts),
+            0,
+            ["hide", str(h), "mode=1777,size=16m" if h == tmp else "mode=755,size=1m"],
+        )
+        for h in hide
+    ]
+    steps += [(len(k.parts), 1, ["keep", str(k)]) for k in keep]
+    return {"steps": [step for _, _, step in sorted(steps)], "keep": [str(k) for k in keep]}
+
+
+# ---------------------------------------------------------------- leftovers
+
+
+def become_subreaper() -> None:
+    """Adopt orphaned descendants (a double-forked daemon) so they can be killed."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def kill_orphans(keep: set[int] = frozenset(), rounds: int = 20) -> int:
+    """Kill and reap this process's children not in ``keep`` (orphans adopted as subreaper)."""
+    killed = 0
+    me = str(os.getpid())
+    for _ in range(rounds):  # bounded: zombies and races must not spin forever
+        children = [pid for pid in _children(me) if pid not in keep]
+        if not children:
+            break
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+    return killed
+
+
+def _children(ppid: str) -> list[int]:
+    try:
+        with open(f"/proc/self/task/{ppid}/children") as handle:
+            return [int(x) for x in handle.read().split()]
+    except OSError:
+        pids = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as handle:
+                        fields = handle.read().rsplit(")", 1)[1].split()
+                    if fields[1] == ppid:
+                        pids.append(int(entry))
+                except (OSError, IndexError):
+                    continue
+        return pids
