@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
-from grader import __version__, api
+from grader import __version__, api, isolation
 from grader.course import STAGES, get_stage
 from grader.errors import GraderError
 from grader.report import render_text
-from grader.sandbox import Limits
+from grader.sandbox import Limits, runtime_dir
 
 
 class UsageProblem(click.ClickException):
@@ -86,12 +86,33 @@ def list_stages():
     default=None,
     help="Also write the JSON results to this file (e.g. results.json).",
 )
-def run(stage, path, fmt, public_only, timeout, fail_under, output):
+@click.option(
+    "--isolation",
+    type=click.Choice(isolation.LEVELS),
+    default=None,
+    help="Sandbox level to use (default: the strongest available; see `grade doctor`).",
+)
+@click.option(
+    "--require-isolation",
+    type=click.Choice(isolation.LEVELS),
+    default=None,
+    help="Refuse to grade below this sandbox level.",
+)
+def run(stage, path, fmt, public_only, timeout, fail_under, output, isolation, require_isolation):
     """Grade the submission at PATH for STAGE.
 
-    PATH is STAGE.py, STAGE.ipynb, or a folder holding one of them.
+    PATH is STAGE.py, STAGE.ipynb, or a folder holding one of them. Student code
+    runs in a sandboxed process; what it prints never reaches this command's output
+    except, truncated, inside the report.
     """
-    report = _grade(stage, path, public_only=public_only, limits=Limits(timeout=timeout))
+    report = _grade(
+        stage,
+        path,
+        public_only=public_only,
+        limits=Limits(timeout=timeout),
+        isolation_level=isolation,
+        require_isolation=require_isolation,
+    )
     if output:
         output.write_text(report.to_json() + "\n", encoding="utf-8")
     if fmt == "json":
@@ -119,3 +140,25 @@ def check(stage, path):
     else:
         click.secho(f"{passed}/{len(report.tests)} public tests pass.", fg="red")
         sys.exit(1)
+
+
+@main.command()
+def doctor():
+    """Show which sandbox level is active here, why, and what would raise it."""
+    level = isolation.detect()
+    click.echo(f"isolation level: {level.name}")
+    click.echo(f"  why: {level.reason}")
+    guarantees = {
+        "baseline": "separate process, resource limits, private work directory and import "
+        "path, leftover processes killed; the submission can still read world-readable "
+        "files and use the network",
+        "userns": "the baseline, plus no network, its own PID namespace, and the grader's "
+        "files, the temporary folder and home folders hidden",
+        "root": "the userns level, plus an unprivileged uid per concurrent slot with a "
+        "process-count limit",
+    }
+    click.echo(f"  guarantees: {guarantees[level.name]}")
+    if level.upgrade:
+        click.echo(f"  to raise it: {level.upgrade}")
+    click.echo(f"python: {sys.executable}")
+    click.echo(f"runtime: {runtime_dir()}")
