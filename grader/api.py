@@ -39,11 +39,14 @@ def grade(
     limits: Limits | None = None,
     isolation_level: str | None = None,
     require_isolation: str | None = None,
+    hide: tuple = (),
 ) -> Report:
     """Grade one submission for one stage. Raises GraderError for a bad stage or path.
 
     ``isolation_level`` picks a level (default: the strongest this machine allows);
-    ``require_isolation`` refuses to grade below a level (IsolationError).
+    ``require_isolation`` refuses to grade below a level (IsolationError);
+    ``hide`` lists extra folders the student process must not see (the submission's
+    own folder is always hidden: it may hold other students' work).
     """
     try:
         get_stage(stage)
@@ -54,7 +57,9 @@ def grade(
     limits = limits or Limits()
     level = isolation.choose(required=require_isolation, requested=isolation_level)
     isolation.become_subreaper()
-    session = Session(submission.load_request(), limits, level)
+    request = submission.load_request()
+    request.hide = (*hide, submission.path.resolve().parent)
+    session = Session(request, limits, level)
     if submission.problem:
         session.unavailable = f"the submission could not run: {submission.problem}"
     files = suite_files(stage, public_only)

@@ -162,3 +162,52 @@ def doctor():
         click.echo(f"  to raise it: {level.upgrade}")
     click.echo(f"python: {sys.executable}")
     click.echo(f"runtime: {runtime_dir()}")
+
+
+@main.command()
+@stage_argument
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--outdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("graded"),
+    show_default=True,
+    help="Folder for the gradebook, results, feedback and summary.",
+)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Submissions graded at once (default: the number of cores).")  # fmt: skip
+@click.option("--force", is_flag=True, help="Regrade everything, ignoring the cache.")
+@click.option("--public-only", is_flag=True, help="Run only the public tests.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout,
+              show_default=True, help="Seconds one call into a student's code may take.")  # fmt: skip
+@click.option("--show-hidden-messages", is_flag=True,
+              help="Include hidden tests' messages in the feedback (default: name and result).")  # fmt: skip
+def batch(stage, submissions, outdir, jobs, force, public_only, timeout, show_hidden_messages):
+    """Grade a whole class for STAGE.
+
+    SUBMISSIONS are files, folders (one folder or file per student, Canvas or
+    Gradescope downloads) or zips. Results are cached by content: re-running skips
+    unchanged submissions, and Ctrl-C keeps what was graded.
+    """
+    from grader import batch as batch_module
+
+    try:
+        result = batch_module.run_batch(
+            stage, list(submissions), outdir, jobs=jobs, force=force,
+            options={"public_only": public_only, "limits": Limits(timeout=timeout)},
+            progress=batch_module.terminal_progress(),
+            show_hidden_messages=show_hidden_messages,
+        )  # fmt: skip
+    except GraderError as exc:
+        raise UsageProblem(str(exc)) from None
+    cached = sum(g.cached for g in result.graded)
+    click.echo(
+        f"{len(result.graded)} graded ({cached} from the cache) in {result.elapsed:.1f} s; "
+        f"gradebook: {outdir / 'gradebook.csv'}; summary: {outdir / 'summary.html'}"
+    )
+    for problem in result.problems:
+        click.echo(f"not graded: {problem.entry}: {problem.reason}", err=True)
+    if result.interrupted:
+        click.echo("Interrupted: what was graded is saved; run again to continue.", err=True)
+        sys.exit(130)

@@ -198,6 +198,15 @@ def hidden_paths(runtime: Path, child_root: Path, extra: tuple[Path, ...] = ()) 
                 break
     hide = {h for h in hide if h.is_dir() and h != Path("/")}
     keep = [k for k in keep if k.exists()]
+    # A step matters only where its nearest enclosing step is of the other kind: a
+    # folder inside a hidden one is hidden already, one inside a kept one is visible.
+    marks = {**{h: "hide" for h in hide}, **{k: "keep" for k in keep}}
+
+    def enclosing(path):
+        return next((marks[a] for a in path.parents if a in marks), "keep")
+
+    hide = {h for h in hide if enclosing(h) == "keep"}
+    keep = [k for k in keep if enclosing(k) == "hide"]
     # Mount in order of depth, so that a kept folder can hold a hidden one (the
     # interpreter's prefix holds site-packages) which holds a kept one (NumPy).
     tmp = Path(tempfile.gettempdir()).resolve()
