@@ -284,8 +284,9 @@ def _grade_parallel(stage, todo, options, jobs, graded, total, progress):
                 try:
                     data = future.result()
                 except Exception as exc:  # a worker died: report it, keep going
-                    data = asdict(Report(assignment=stage, submission=str(entry.path),
-                                         status="not_runnable", problem=f"worker failed: {exc}"))  # fmt: skip
+                    failure = Report(stage, str(entry.path), status="not_runnable",
+                                     problem=f"worker failed: {exc}")  # fmt: skip
+                    data = asdict(failure)
                 else:
                     _write_atomic(cached, json.dumps(data))
                 item = Graded(entry.student, report_from_dict(data), False)

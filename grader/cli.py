@@ -179,10 +179,18 @@ def doctor():
               help="Submissions graded at once (default: the number of cores).")  # fmt: skip
 @click.option("--force", is_flag=True, help="Regrade everything, ignoring the cache.")
 @click.option("--public-only", is_flag=True, help="Run only the public tests.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout,
-              show_default=True, help="Seconds one call into a student's code may take.")  # fmt: skip
-@click.option("--show-hidden-messages", is_flag=True,
-              help="Include hidden tests' messages in the feedback (default: name and result).")  # fmt: skip
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=Limits.timeout,
+    show_default=True,
+    help="Seconds one call into a student's code may take.",
+)
+@click.option(
+    "--show-hidden-messages",
+    is_flag=True,
+    help="Include hidden tests' messages in the feedback (default: name and result).",
+)
 def batch(stage, submissions, outdir, jobs, force, public_only, timeout, show_hidden_messages):
     """Grade a whole class for STAGE.
 

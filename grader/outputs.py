@@ -160,13 +160,15 @@ def histogram_svg(counts: list[int]) -> str:
     width, height, bar = 420, 160, 38
     top = max(counts + [1])
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}" role="img" aria-label="score histogram">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}" '
+        'role="img" aria-label="score histogram">'
     ]
     for index, count in enumerate(counts):
         h = round(height * count / top)
         x = 10 + index * (bar + 3)
         parts.append(
-            f'<rect x="{x}" y="{height - h}" width="{bar}" height="{h}" fill="#4a78b5"><title>{index * 10}-{index * 10 + 10}%: {count}</title></rect>'
+            f'<rect x="{x}" y="{height - h}" width="{bar}" height="{h}" fill="#4a78b5">'
+            f"<title>{index * 10}-{index * 10 + 10}%: {count}</title></rect>"
         )
         parts.append(
             f'<text x="{x + bar / 2}" y="{height + 14}" font-size="10" text-anchor="middle">{index * 10}</text>'
