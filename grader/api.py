@@ -101,7 +101,6 @@ def _run_pytest(stage: str, files: list[Path], plugin: GradingPlugin) -> None:
         "-q",
         "-p", "no:cacheprovider",
         "-p", "no:stepwise",
-        "--assert=plain",
         "--import-mode=importlib",
         "--rootdir", str(SUITES_DIR),
         "-c", str(SUITES_DIR / "pytest.ini"),

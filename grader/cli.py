@@ -5,12 +5,13 @@ Exit codes: 0 when a submission was graded (whatever its score), 1 when
 errors and paths that do not exist or cannot be graded.
 """
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
-from grader import __version__, api, isolation
+from grader import __version__, api, formats, isolation
 from grader.course import STAGES, get_stage
 from grader.errors import GraderError
 from grader.report import render_text
@@ -60,10 +61,11 @@ def list_stages():
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "junit", "prairielearn"]),
     default="text",
     show_default=True,
-    help="text for people; json prints one Gradescope-compatible results document.",
+    help="text for people; json: one Gradescope-compatible results document; junit: JUnit "
+    "XML for CI; prairielearn: PrairieLearn's results.json (score as a fraction).",
 )
 @click.option("--public-only", is_flag=True, help="Run only the public tests.")
 @click.option(
@@ -115,30 +117,54 @@ def run(stage, path, fmt, public_only, timeout, fail_under, output, isolation, r
     )
     if output:
         output.write_text(report.to_json() + "\n", encoding="utf-8")
-    if fmt == "json":
-        click.echo(report.to_json())
-    else:
-        click.echo(render_text(report))
+    click.echo(render(report, fmt))
     if fail_under is not None and report.percent < fail_under:
         click.echo(f"Score {report.percent:.1f}% is under {fail_under:g}%.", err=True)
         sys.exit(1)
 
 
+def render(report, fmt: str) -> str:
+    if fmt == "json":
+        return report.to_json()
+    if fmt == "junit":
+        return formats.to_junit(report)
+    if fmt == "prairielearn":
+        return json.dumps(formats.to_prairielearn(report), indent=2)
+    return render_text(report)
+
+
 @main.command()
 @stage_argument
 @click.argument("path", type=click.Path(path_type=Path), required=False)
-def check(stage, path):
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json", "junit"]),
+    default="text",
+    show_default=True,
+    help="github: annotations, a job summary and the points line GitHub Classroom reads.",
+)
+def check(stage, path, fmt):
     """Run the public tests of STAGE on your work (default: the current folder).
 
     Exits 1 if any test fails, so it can gate a commit or a CI job.
     """
     report = _grade(stage, path or Path.cwd(), public_only=True)
-    click.echo(render_text(report))
     passed = sum(t.status == "passed" for t in report.tests)
-    if passed == len(report.tests) and report.tests:
-        click.secho(f"All {passed} public tests pass. Hidden tests will check more.", fg="green")
+    all_pass = passed == len(report.tests) and report.tests
+    if fmt == "github":
+        formats.write_github(report, Path(report.submission).name, click.echo)
+    elif fmt != "text":
+        click.echo(render(report, fmt))
     else:
-        click.secho(f"{passed}/{len(report.tests)} public tests pass.", fg="red")
+        click.echo(render_text(report))
+        if all_pass:
+            click.secho(
+                f"All {passed} public tests pass. Hidden tests will check more.", fg="green"
+            )
+        else:
+            click.secho(f"{passed}/{len(report.tests)} public tests pass.", fg="red")
+    if not all_pass:
         sys.exit(1)
 
 

@@ -117,6 +117,9 @@ def classify(excinfo, hidden, report) -> tuple[str, str]:
     if isinstance(exc, AssertionError) and getattr(exc, "teaching", False):
         return "failed", str(exc)
     if hidden:
-        # Never the hidden test's source or traceback: the exception type and message only.
+        # Never the hidden test's source or traceback. A bare assert's message quotes its
+        # source (pytest's rewriting), so it is not shown at all.
+        if isinstance(exc, AssertionError):
+            return "failed", "a hidden check did not pass"
         return "failed", f"{type(exc).__name__}: {str(exc)[:500]}"
     return "failed", str(report.longreprtext)[-MAX_OUTPUT:]

@@ -1,0 +1,123 @@
+"""A Report in the formats of other tools: JUnit XML, PrairieLearn, GitHub Actions.
+
+(Gradescope's results.json is ``Report.to_dict()`` itself.)
+"""
+
+import json
+import os
+import xml.etree.ElementTree as ET
+
+from grader.report import Report
+
+
+def to_junit(report: Report) -> str:
+    """JUnit XML, which most CI systems display: one testcase per test."""
+    counts = {s: sum(t.status == s for t in report.tests) for s in ("failed", "error", "timeout")}
+    suite = ET.Element(
+        "testsuite",
+        name=f"neurograde.{report.assignment}",
+        tests=str(len(report.tests)),
+        failures=str(counts["failed"]),
+        errors=str(counts["error"] + counts["timeout"]),
+        time=f"{report.execution_time:.3f}",
+    )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("score", report.score), ("max_score", report.max_score)):
+        ET.SubElement(properties, "property", name=name, value=f"{value:g}")
+    for test in report.tests:
+        case = ET.SubElement(
+            suite, "testcase", classname=f"neurograde.{report.assignment}", name=test.name,
+            time=f"{test.duration:.3f}",
+        )  # fmt: skip
+        if test.status == "failed":
+            ET.SubElement(case, "failure", message=_first_line(test.output)).text = test.output
+        elif test.status in ("error", "timeout"):
+            ET.SubElement(
+                case, "error", message=_first_line(test.output), type=test.status
+            ).text = test.output
+    if report.stdout:
+        ET.SubElement(suite, "system-out").text = report.stdout
+    ET.indent(suite)
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True)
+
+
+def to_prairielearn(report: Report) -> dict:
+    """PrairieLearn's external grader results.json: the score as a fraction in [0, 1]."""
+    return {
+        "gradable": report.status != "not_runnable",
+        "score": round(report.score / report.max_score, 6) if report.max_score else 0.0,
+        "output": report.summary(),
+        "format_errors": [report.problem] if report.problem else [],
+        "tests": [
+            {
+                "name": t.name,
+                "description": t.function or report.assignment,
+                "points": t.score,
+                "max_points": t.max_score,
+                "output": t.output,
+                "message": _first_line(t.output),
+            }
+            for t in report.tests
+        ],
+    }
+
+
+def github_annotations(report: Report, file_name: str) -> list[str]:
+    """Workflow commands for GitHub Actions: an error per failing test and the points
+    notices GitHub Classroom reads ("Points X/Y")."""
+    lines = []
+    for test in report.tests:
+        if test.status != "passed":
+            message = _escape_data(test.output or test.status)
+            title = _escape_property(test.name)
+            lines.append(f"::error file={_escape_property(file_name)},title={title}::{message}")
+    lines.append(
+        f"::notice title=Autograding complete::Points {report.score:g}/{report.max_score:g}"
+    )
+    summary = json.dumps({"totalPoints": report.score, "maxPoints": report.max_score})
+    lines.append(f"::notice title=Autograding report::{summary}")
+    return lines
+
+
+def github_summary(report: Report) -> str:
+    """The Markdown job summary ($GITHUB_STEP_SUMMARY)."""
+    lines = [
+        f"## neurograde: {report.assignment}",
+        "",
+        f"**Points {report.score:g}/{report.max_score:g}**",
+        "",
+        "| test | result | points |",
+        "| --- | --- | --- |",
+    ]
+    for test in report.tests:
+        icon = "✅" if test.status == "passed" else "❌"
+        lines.append(f"| {test.name} | {icon} {test.status} | {test.score:g}/{test.max_score:g} |")
+    failing = [t for t in report.tests if t.status != "passed" and t.output]
+    for test in failing:
+        lines += ["", f"<details><summary>{test.name}</summary>", "", "```", test.output, "```",
+                  "</details>"]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def write_github(report: Report, file_name: str, echo) -> None:
+    """Emit annotations on stdout and append the summary to $GITHUB_STEP_SUMMARY if set."""
+    for line in github_annotations(report, file_name):
+        echo(line)
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(github_summary(report))
+
+
+def _first_line(text: str) -> str:
+    return (text or "").strip().splitlines()[0][:200] if (text or "").strip() else ""
+
+
+def _escape_data(text: str) -> str:
+    # GitHub workflow commands encode %, CR and LF in a message...
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    # ... and also ':' and ',' in a property such as title=.
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
