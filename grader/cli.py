@@ -61,10 +61,11 @@ def list_stages():
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "junit", "prairielearn"]),
+    type=click.Choice(["text", "json", "gradescope", "junit", "prairielearn"]),
     default="text",
     show_default=True,
-    help="text for people; json: one Gradescope-compatible results document; junit: JUnit "
+    help="text for people; json: one results document (a superset of Gradescope's); "
+    "gradescope: strictly Gradescope's results.json; junit: JUnit "
     "XML for CI; prairielearn: PrairieLearn's results.json (score as a fraction).",
 )
 @click.option("--public-only", is_flag=True, help="Run only the public tests.")
@@ -86,7 +87,8 @@ def list_stages():
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write the JSON results to this file (e.g. results.json).",
+    help="Also write the results to this file (e.g. results.json), in --format's format "
+    "(JSON when --format is text).",
 )
 @click.option(
     "--isolation",
@@ -116,7 +118,7 @@ def run(stage, path, fmt, public_only, timeout, fail_under, output, isolation, r
         require_isolation=require_isolation,
     )
     if output:
-        output.write_text(report.to_json() + "\n", encoding="utf-8")
+        output.write_text(render(report, fmt if fmt != "text" else "json") + "\n", "utf-8")
     click.echo(render(report, fmt))
     if fail_under is not None and report.percent < fail_under:
         click.echo(f"Score {report.percent:.1f}% is under {fail_under:g}%.", err=True)
@@ -126,6 +128,8 @@ def run(stage, path, fmt, public_only, timeout, fail_under, output, isolation, r
 def render(report, fmt: str) -> str:
     if fmt == "json":
         return report.to_json()
+    if fmt == "gradescope":
+        return json.dumps(report.to_gradescope(), indent=2)
     if fmt == "junit":
         return formats.to_junit(report)
     if fmt == "prairielearn":
@@ -245,3 +249,47 @@ def batch(stage, submissions, outdir, jobs, force, public_only, timeout, show_hi
     if result.interrupted:
         click.echo("Interrupted: what was graded is saved; run again to continue.", err=True)
         sys.exit(130)
+
+
+@main.group()
+def export():
+    """Package the grader for a platform."""
+
+
+@export.command(name="gradescope")
+@stage_argument
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("autograder.zip"), show_default=True)  # fmt: skip
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=Limits.timeout,
+    show_default=True,
+    help="Seconds one call into a student's code may take.",
+)
+def export_gradescope(stage, output, timeout):
+    """Build Gradescope's autograder zip for STAGE (setup.sh, run_autograder, a wheel)."""
+    from grader import export as export_module
+
+    try:
+        path = export_module.gradescope_zip(stage, output, timeout)
+    except GraderError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {path}: upload it as the assignment's autograder (zip file).")
+
+
+@main.command()
+@click.argument("stages", nargs=-1, type=click.Choice(STAGES))
+@click.option("-o", "--outdir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="A new folder for the bundle.")  # fmt: skip
+@click.option("--zip", "make_zip", is_flag=True, help="Also write OUTDIR.zip for an LMS upload.")
+def release(stages, outdir, make_zip):
+    """Write the student bundle for STAGES (default: all): stubs, notebooks, public tests,
+    a README and a GitHub Actions workflow. It holds no hidden test and no reference."""
+    from grader import export as export_module
+
+    try:
+        path = export_module.release(list(stages), outdir, make_zip)
+    except GraderError as exc:
+        raise UsageProblem(str(exc)) from None
+    click.echo(f"wrote {path}")

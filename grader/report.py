@@ -82,6 +82,15 @@ class Report:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
+    def to_gradescope(self) -> dict:
+        """Strictly Gradescope's results.json: test status is only passed or failed (our
+        error and timeout become failed, and stay readable in ``extra_data``)."""
+        data = self.to_dict()
+        for test in data["tests"]:
+            test["extra_data"] = {"status": test["status"], "function": test["function"]}
+            test["status"] = "passed" if test["status"] == "passed" else "failed"
+        return data
+
 
 def format_error(error: dict) -> str:
     """An error reported by the student process, as one or two readable lines."""

@@ -38,7 +38,8 @@ class Submission:
 
 
 def find_submission(stage: str, path: str | Path) -> Path:
-    """The file to grade: ``path`` itself, or ``STAGE.py`` / ``STAGE.ipynb`` in a folder."""
+    """The file to grade: ``path`` itself, or ``STAGE.py`` / ``STAGE.ipynb`` in a folder
+    (or the folder's only .py / .ipynb file, whatever its name)."""
     path = Path(path)
     if not path.exists():
         raise SubmissionError(f"no such file or folder: {path}")
@@ -49,7 +50,10 @@ def find_submission(stage: str, path: str | Path) -> Path:
             if (path / f"{stage}.{ext}").is_file()
         ]
         if not found:
-            raise SubmissionError(f"{path} holds neither {stage}.py nor {stage}.ipynb")
+            # An upload under another name (Gradescope keeps the student's file name).
+            found = [p for p in path.iterdir() if p.suffix in (".py", ".ipynb") and p.is_file()]
+            if len(found) != 1:
+                raise SubmissionError(f"{path} holds neither {stage}.py nor {stage}.ipynb")
         if len(found) > 1:
             raise SubmissionError(
                 f"{path} holds both {stage}.py and {stage}.ipynb: keep only the one to grade"

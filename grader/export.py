@@ -1,0 +1,203 @@
+"""Packaging for platforms: the Gradescope autograder zip, and the student release.
+
+- ``gradescope_zip``: ``setup.sh`` and ``run_autograder`` at the root (Gradescope's
+  autograder specification) and neurograde as a wheel, so that grading needs no index
+  or network (setup.sh installs it when Gradescope builds the image).
+- ``release``: what students get: stubs, notebooks, public tests, a README, a GitHub
+  Actions workflow, and a *student edition* wheel of the grader that can run
+  ``grade check`` — built without the hidden suites and without the reference.
+"""
+
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from grader import __version__
+from grader.course import PROJECT_ROOT, STAGES, get_stage
+from grader.errors import GraderError
+
+SETUP_SH = """#!/usr/bin/env bash
+# Runs once when Gradescope builds the autograder image (network available then).
+set -euo pipefail
+cd /autograder/source
+apt-get install -y python3 python3-pip python3-venv >/dev/null 2>&1 || true
+python3 -m venv /autograder/venv
+/autograder/venv/bin/pip install --quiet ./{wheel}
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission: grade it, write results/results.json.
+# AUTOGRADER_ROOT lets a test run it against a fake /autograder tree.
+set -u
+root="${{AUTOGRADER_ROOT:-/autograder}}"
+grade="${{NEUROGRADE_GRADE:-$root/venv/bin/grade}}"
+mkdir -p "$root/results"
+if ! "$grade" run {stage} "$root/submission" --format gradescope --timeout {timeout} \\
+        --output "$root/results/results.json" > /dev/null 2> "$root/results/grader.err"; then
+    message=$(head -c 2000 "$root/results/grader.err" \\
+        | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')
+    printf '{{"score": 0, "output": %s, "tests": []}}\\n' "$message" > "$root/results/results.json"
+fi
+"""
+
+
+def write_wheel(
+    outdir: Path, name: str, files: dict[str, Path], requires: list[str], summary: str
+) -> Path:
+    """Write a pure-Python wheel directly (a zip with a .dist-info): no build tools needed.
+
+    ``files`` maps a path inside the wheel (``grader/api.py``) to the file to put there.
+    """
+    import base64
+    import hashlib
+
+    dist = f"{name.replace('-', '_')}-{__version__}"
+    outdir.mkdir(parents=True, exist_ok=True)
+    path = outdir / f"{dist}-py3-none-any.whl"
+    metadata = [
+        "Metadata-Version: 2.1", f"Name: {name}", f"Version: {__version__}",
+        f"Summary: {summary}", "Requires-Python: >=3.11",
+        *(f"Requires-Dist: {r}" for r in requires),
+    ]  # fmt: skip
+    generated = {
+        f"{dist}.dist-info/METADATA": "\n".join(metadata) + "\n",
+        f"{dist}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: neurograde\n"
+        "Root-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist}.dist-info/entry_points.txt": "[console_scripts]\ngrade = grader.cli:main\n",
+    }
+    record = []
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as wheel:
+        items = [(arc, src.read_bytes()) for arc, src in sorted(files.items())]
+        items += [(arc, text.encode()) for arc, text in generated.items()]
+        for arc, data in items:
+            wheel.writestr(arc, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            record.append(f"{arc},sha256={digest.decode()},{len(data)}")
+        record.append(f"{dist}.dist-info/RECORD,,")
+        wheel.writestr(f"{dist}.dist-info/RECORD", "\n".join(record) + "\n")
+    return path
+
+
+def _package_files(root: Path, package: str, exclude=lambda rel: False) -> dict[str, Path]:
+    """Every file of a package folder, by its path in a wheel (caches left out)."""
+    files = {}
+    for path in sorted((root / package).rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and "__pycache__" not in rel and not rel.endswith(".pyc"):
+            if not exclude(rel):
+                files[rel] = path
+    return files
+
+
+RUNTIME_REQUIRES = ["numpy>=1.26", "pytest>=8", "nbformat>=5.9", "nbconvert>=7", "click>=8.1"]
+
+
+def gradescope_zip(stage: str, output: Path, timeout: float = 10.0) -> Path:
+    """The autograder zip for one stage."""
+    get_stage(stage)
+    with tempfile.TemporaryDirectory(prefix="neurograde-export-") as scratch:
+        files = {}
+        for package in ("grader", "reference", "assignments"):
+            files |= _package_files(PROJECT_ROOT, package)
+        wheel = write_wheel(Path(scratch), "neurograde", files, RUNTIME_REQUIRES,
+                            "neurograde's grader, hidden suites and reference")  # fmt: skip
+        with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as bundle:
+            _add(bundle, "setup.sh", SETUP_SH.format(wheel=wheel.name), executable=True)
+            _add(bundle, "run_autograder",
+                 RUN_AUTOGRADER.format(stage=stage, timeout=timeout), executable=True)  # fmt: skip
+            bundle.write(wheel, wheel.name)
+    return output
+
+
+def _add(bundle: zipfile.ZipFile, name: str, text: str, executable: bool = False):
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (0o755 if executable else 0o644) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    bundle.writestr(info, text)
+
+
+# ---------------------------------------------------------------- student release
+
+WORKFLOW = """name: neurograde checks
+on: [push, workflow_dispatch]
+permissions:
+  contents: read
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - name: Install the checker
+        run: pip install tools/*.whl
+{steps}"""
+
+STEP = """      - name: Check {stage}
+        if: always()
+        run: grade check {stage} {stage} --format github
+"""
+
+STUDENT_README = """# Neural networks from scratch: your assignments
+
+Each folder is one stage: `{first}` first, then {rest}.
+
+In each folder:
+- `<stage>.ipynb` teaches the stage; `<stage>.py` holds the same functions to fill in.
+  Hand in **one** of them (the notebook or the .py).
+- `test_<stage>.py` holds the public tests. Run them from the folder with `pytest`, or
+  with the checker: `pip install tools/*.whl`, then `grade check <stage> <stage>`.
+
+The public tests check the examples of the handout. When you hand in, hidden tests check
+more (other shapes, edge cases, numerical stability): passing the public tests is a good
+start, not the whole grade.
+
+Every push runs the public checks on GitHub (`.github/workflows/neurograde.yml`).
+"""
+
+
+def student_wheel(outdir: Path, stages: list[str]) -> Path:
+    """The grader without its hidden suites (and with no reference), plus the public
+    assignments: enough for ``grade check``."""
+
+    def hidden(rel: str) -> bool:  # keep suites/pytest.ini and suites/__init__.py only
+        parts = rel.split("/")
+        return (
+            parts[1] == "suites"
+            and parts[-1] not in ("pytest.ini", "__init__.py")
+            or (len(parts) > 3 and parts[1] == "suites")
+        )
+
+    files = _package_files(PROJECT_ROOT, "grader", exclude=hidden)
+    for stage in stages:
+        files |= _package_files(PROJECT_ROOT, f"assignments/{stage}")
+    requires = ["numpy>=1.26", "pytest>=8", "nbformat>=5.9", "click>=8.1"]
+    return write_wheel(outdir, "neurograde-student", files, requires,
+                       "neurograde's public checks: grade check STAGE")  # fmt: skip
+
+
+def release(stages: list[str], outdir: Path, make_zip: bool = False) -> Path:
+    """Write the student bundle for ``stages`` into ``outdir`` (and a zip next to it)."""
+    stages = list(stages or STAGES)
+    for stage in stages:
+        get_stage(stage)
+    if outdir.exists() and any(outdir.iterdir()):
+        raise GraderError(f"{outdir} is not empty: choose a new folder")
+    outdir.mkdir(parents=True, exist_ok=True)
+    for stage in stages:
+        source = get_stage(stage)
+        (outdir / stage).mkdir()
+        for path in (source.stub, source.notebook, source.public_tests):
+            shutil.copy2(path, outdir / stage / path.name)
+    rest = ", ".join(f"`{s}`" for s in stages[1:]) or "nothing else"
+    (outdir / "README.md").write_text(STUDENT_README.format(first=stages[0], rest=rest))
+    workflow = outdir / ".github" / "workflows" / "neurograde.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(WORKFLOW.format(steps="".join(STEP.format(stage=s) for s in stages)))
+    student_wheel(outdir / "tools", stages)
+    if make_zip:
+        archive = shutil.make_archive(str(outdir), "zip", root_dir=outdir)
+        return Path(archive)
+    return outdir
