@@ -114,20 +114,26 @@ def _add_file(found: Discovery, stage: str, path: Path):
 
 
 def _gradescope_names(folder: Path) -> dict[str, str]:
-    """submission folder -> student, from Gradescope's submission_metadata.yml."""
+    """submission folder -> student id (sid, else email, else name), from Gradescope's
+    submission_metadata.yml (read with a few patterns: no YAML library needed)."""
     meta = folder / "submission_metadata.yml"
-    names: dict[str, str] = {}
     if not meta.is_file():
-        return names
+        return {}
+    fields: dict[str, dict[str, str]] = {}
     current = None
     for line in meta.read_text(encoding="utf-8", errors="replace").splitlines():
         if re.match(r"^submission_\d+:", line):
             current = line.rstrip(":").strip()
-        elif current and current not in names:
-            found = re.search(r":(sid|email|name):\s*['\"]?([^'\"]+)['\"]?", line)
+            fields[current] = {}
+        elif current:
+            found = re.search(r":(sid|email|name):\s*['\"]?([^'\"]*)['\"]?", line)
             if found and found.group(2).strip():
-                names[current] = found.group(2).strip()
-    return names
+                fields[current].setdefault(found.group(1), found.group(2).strip())
+    return {
+        folder_name: values.get("sid") or values.get("email") or values["name"]
+        for folder_name, values in fields.items()
+        if values
+    }
 
 
 def _add_folder(found: Discovery, stage: str, folder: Path):

@@ -137,7 +137,7 @@ jobs:
 
 STEP = """      - name: Check {stage}
         if: always()
-        run: grade check {stage} {stage} --format github
+        run: grade check {stage} {stage}/{stage}.py --format github
 """
 
 STUDENT_README = """# Neural networks from scratch: your assignments
@@ -148,13 +148,15 @@ In each folder:
 - `<stage>.ipynb` teaches the stage; `<stage>.py` holds the same functions to fill in.
   Hand in **one** of them (the notebook or the .py).
 - `test_<stage>.py` holds the public tests. Run them from the folder with `pytest`, or
-  with the checker: `pip install tools/*.whl`, then `grade check <stage> <stage>`.
+  with the checker: `pip install tools/*.whl`, then `grade check <stage> <stage>/<stage>.py`
+  (or `<stage>/<stage>.ipynb` if you work in the notebook).
 
 The public tests check the examples of the handout. When you hand in, hidden tests check
 more (other shapes, edge cases, numerical stability): passing the public tests is a good
 start, not the whole grade.
 
-Every push runs the public checks on GitHub (`.github/workflows/neurograde.yml`).
+Every push runs the public checks of the `.py` files on GitHub
+(`.github/workflows/neurograde.yml`; point it at the notebooks if you hand those in).
 """
 
 

@@ -1,0 +1,49 @@
+"""Shared fixtures for the grader's tests: small submissions written on the fly."""
+
+from pathlib import Path
+
+import pytest
+
+REFERENCE = Path(__file__).resolve().parents[2] / "reference"
+
+WRONG_NEURON = """import numpy as np
+
+
+def neuron_output(inputs, weights, bias):
+    total = 0
+    for x, w in zip(inputs, weights):
+        total += x * w + bias  # the bias once per input
+    return total
+
+
+def neuron_output_np(inputs, weights, bias):
+    return np.dot(inputs, weights)  # forgets the bias
+"""
+
+
+@pytest.fixture
+def correct_neuron(tmp_path) -> Path:
+    """The reference neuron module, as a student would hand it in."""
+    path = tmp_path / "correct" / "neuron.py"
+    path.parent.mkdir()
+    path.write_text((REFERENCE / "neuron.py").read_text())
+    return path
+
+
+@pytest.fixture
+def wrong_neuron(tmp_path) -> Path:
+    """A neuron submission with two classic mistakes."""
+    path = tmp_path / "wrong" / "neuron.py"
+    path.parent.mkdir()
+    path.write_text(WRONG_NEURON)
+    return path
+
+
+@pytest.fixture(scope="session")
+def wrong_neuron_report(tmp_path_factory):
+    """The public-test report of the wrong neuron submission, graded once per session."""
+    from grader.api import grade
+
+    path = tmp_path_factory.mktemp("wrong") / "neuron.py"
+    path.write_text(WRONG_NEURON)
+    return grade("neuron", path, public_only=True)

@@ -1,0 +1,105 @@
+"""The `grade` command line: exit codes, output formats, help."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+
+COMMANDS = ["list", "run", "check", "batch", "doctor", "release", "export", "demo"]
+
+
+def grade_cli(*args):
+    """Run the real console entry point in a subprocess: stdout, stderr and exit code."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from grader.cli import main; main()", *args],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    return result
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    """Every command explains itself with --help."""
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    assert len(result.output.splitlines()) > 3
+
+
+def test_json_is_the_only_thing_on_stdout(wrong_neuron):
+    """--format json prints exactly one JSON document with the results.json keys."""
+    result = grade_cli("run", "neuron", str(wrong_neuron), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    for key in ("score", "max_score", "execution_time", "assignment", "submission", "tests"):
+        assert key in data
+    assert 0 < data["score"] < data["max_score"]
+    for test in data["tests"]:
+        assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
+        assert test["status"] in ("passed", "failed", "error", "timeout")
+        assert test["visibility"] in ("visible", "hidden", "after_due_date", "after_published")
+
+
+def test_missing_path_exits_2_with_one_line(tmp_path):
+    """A path that does not exist is a usage error: exit 2, one line, no traceback."""
+    result = grade_cli("run", "neuron", str(tmp_path / "nope.py"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "no such file" in result.stderr
+
+
+def test_unknown_stage_exits_2(correct_neuron):
+    """An unknown stage is a usage error."""
+    assert grade_cli("run", "convolution", str(correct_neuron)).returncode == 2
+
+
+def test_graded_submission_exits_0_whatever_its_score(wrong_neuron):
+    """A low score is not an error: exit 0."""
+    assert grade_cli("run", "neuron", str(wrong_neuron), "--public-only").returncode == 0
+
+
+def test_fail_under(wrong_neuron, correct_neuron):
+    """--fail-under exits 1 below the percentage and 0 at or above it."""
+    low = grade_cli("run", "neuron", str(wrong_neuron), "--public-only", "--fail-under", "90")
+    assert low.returncode == 1
+    high = grade_cli("run", "neuron", str(correct_neuron), "--public-only", "--fail-under", "90")
+    assert high.returncode == 0
+
+
+def test_check_exit_codes(wrong_neuron, correct_neuron):
+    """grade check exits 1 when a public test fails and 0 when all pass."""
+    runner = CliRunner()
+    assert runner.invoke(main, ["check", "neuron", str(wrong_neuron)]).exit_code == 1
+    passing = runner.invoke(main, ["check", "neuron", str(correct_neuron)])
+    assert passing.exit_code == 0
+    assert "All 5 public tests pass" in passing.output
+
+
+def test_list_shows_stages_functions_and_points():
+    """grade list names every stage, its functions and its points."""
+    result = CliRunner().invoke(main, ["list"])
+    assert result.exit_code == 0
+    for word in ("neuron", "layer", "batch", "activations", "backprop", "softmax", "points"):
+        assert word in result.output
+
+
+def test_doctor_reports_a_level():
+    """grade doctor says which isolation level is active and why."""
+    result = CliRunner().invoke(main, ["doctor"])
+    assert result.exit_code == 0
+    assert "isolation level:" in result.output and "why:" in result.output
+
+
+def test_output_file_written(wrong_neuron, tmp_path):
+    """--output writes the results file as well as printing the report."""
+    target = tmp_path / "results.json"
+    result = CliRunner().invoke(
+        main, ["run", "neuron", str(wrong_neuron), "--public-only", "-o", str(target)]
+    )
+    assert result.exit_code == 0
+    assert json.loads(target.read_text())["max_score"] == 5

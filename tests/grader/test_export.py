@@ -1,0 +1,111 @@
+"""The student release and the Gradescope autograder zip, tested for their content."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader import export
+from grader.course import STAGES
+
+GRADESCOPE_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("release") / "bundle"
+    archive = export.release([], out, make_zip=True)
+    return out, archive
+
+
+def _names_in(path: Path) -> list[str]:
+    names = [str(p.relative_to(path)) for p in path.rglob("*")]
+    for wheel in path.rglob("*.whl"):
+        names += [f"{wheel.name}!{n}" for n in zipfile.ZipFile(wheel).namelist()]
+    return names
+
+
+def test_release_has_no_hidden_suite_and_no_reference(bundle):
+    """Nothing of the hidden suites or the reference is in the bundle, its wheel or its zip."""
+    out, archive = bundle
+    names = _names_in(out) + zipfile.ZipFile(archive).namelist()
+    assert not [n for n in names if "reference" in n or "_hidden" in n or "checks.py" in n]
+    suite_names = {p.name for p in Path(export.PROJECT_ROOT, "grader", "suites").rglob("test_*.py")}
+    assert not [n for n in names if Path(n.split("!")[-1]).name in suite_names]
+    texts = [p.read_text(errors="replace") for p in out.rglob("*") if p.suffix in (".py", ".md")]
+    assert not any("from reference" in t or "import reference" in t for t in texts)
+
+
+def test_release_contents(bundle):
+    """Each stage has its stub, notebook and public tests; the README and workflow exist."""
+    out, archive = bundle
+    for stage in STAGES:
+        for name in (f"{stage}.py", f"{stage}.ipynb", f"test_{stage}.py"):
+            assert (out / stage / name).is_file()
+    workflow = (out / ".github" / "workflows" / "neurograde.yml").read_text()
+    assert all(f"grade check {s} {s}/{s}.py --format github" in workflow for s in STAGES)
+    assert "pytest" in (out / "README.md").read_text()
+    assert archive.suffix == ".zip" and archive.is_file()
+
+
+def test_student_wheel_runs_grade_check(bundle, tmp_path):
+    """The student wheel alone (unpacked first on the path) runs `grade check` on a stub."""
+    out, _ = bundle
+    target = tmp_path / "site"
+    wheel = next((out / "tools").glob("*.whl"))
+    zipfile.ZipFile(wheel).extractall(target)
+    env = dict(os.environ, PYTHONPATH=str(target))
+    stub = out / "neuron" / "neuron.py"
+    code = (
+        "import grader, sys; assert grader.__file__.startswith(sys.argv[1]); "
+        "from grader.cli import main; main(['check', 'neuron', sys.argv[2]])"
+    )
+    command = [sys.executable, "-c", code, str(target), str(stub)]
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path
+    )
+    assert result.returncode == 1, result.stderr  # the stub fails the public tests
+    assert "0/5 public tests pass" in result.stdout
+
+
+def test_gradescope_zip_end_to_end(tmp_path, wrong_neuron):
+    """run_autograder against a fake /autograder tree writes a valid results.json."""
+    archive = export.gradescope_zip("neuron", tmp_path / "autograder.zip")
+    names = zipfile.ZipFile(archive).namelist()
+    assert "setup.sh" in names and "run_autograder" in names
+    assert any(n.endswith(".whl") for n in names)
+    root = tmp_path / "autograder"
+    zipfile.ZipFile(archive).extractall(root / "source")
+    (root / "submission").mkdir()
+    shutil.copy(wrong_neuron, root / "submission" / "my_neuron.py")
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), NEUROGRADE_GRADE=shutil.which("grade"))
+    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, check=True,
+                   timeout=120)  # fmt: skip
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert 0 < data["score"] < data["max_score"]
+    assert isinstance(data["execution_time"], float)
+    assert data["visibility"] in GRADESCOPE_VISIBILITY
+    assert data["stdout_visibility"] in GRADESCOPE_VISIBILITY
+    for test in data["tests"]:
+        assert test["status"] in ("passed", "failed")
+        assert test["visibility"] in GRADESCOPE_VISIBILITY
+        assert isinstance(test["score"], float) and test["score"] <= test["max_score"]
+        assert isinstance(test["name"], str) and isinstance(test["output"], str)
+    assert sum(t["score"] for t in data["tests"]) == data["score"]
+
+
+def test_gradescope_zip_reports_unreadable_submission(tmp_path):
+    """An empty submission folder still yields a results.json with score 0 and a message."""
+    archive = export.gradescope_zip("neuron", tmp_path / "autograder.zip")
+    root = tmp_path / "autograder"
+    zipfile.ZipFile(archive).extractall(root / "source")
+    (root / "submission").mkdir()
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), NEUROGRADE_GRADE=shutil.which("grade"))
+    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, timeout=120)
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert data["score"] == 0 and "neither" in data["output"]
