@@ -1,0 +1,649 @@
+"""Hidden suite for stage 4, ``activations``.
+
+Every expected value comes from the reference at grading time, except the contract's
+known values (sigmoid(0) = 0.5, sigmoid(-1000) = 0, sigmoid(1000) = 1).
+
+The hints recognise the usual mistakes by recomputing, on the trusted side, what
+the mistaken formula would have returned (axis-0 softmax, a global max, a missing
+``keepdims``, z·(1 − z), ...). Student errors that come from a known mistake
+(math.exp's OverflowError, a broadcast error from a missing ``keepdims``, axis 1 on a
+vector, a list input used as an array) are turned into messages with a hint too.
+
+Overflow warnings: the student process records the warnings each call emits and, where
+the grader core passes them on, ``call_with_args`` returns them under ``"warnings"``.
+The stability tests then fail a right answer that NumPy had to warn about (the
+contract asks for none). With a core that does not pass them on, those tests judge
+the values alone.
+"""
+
+import numpy as np
+import pytest
+
+from grader.errors import StudentRaised
+from grader.suites.checks import (
+    Hint,
+    Mismatch,
+    describe_inputs,
+    expect_close,
+    expect_true,
+    expect_unchanged,
+    summarize,
+)
+from reference import activations as ref
+
+pytestmark = [pytest.mark.hidden]
+
+NAMES = ("sigmoid", "relu", "softmax", "sigmoid_derivative", "relu_derivative")
+REFERENCE = {name: getattr(ref, name) for name in NAMES}
+
+# float32 carries about 7 significant digits: a solution that keeps a float32 input in
+# float32 (which the contract allows) is off by a few float32 ulps, ~1e-7 relative, and
+# by ~6e-8 absolute where 1 ± e^-z cancels (values near 0 of sigmoid and its derivative).
+FLOAT32_RTOL, FLOAT32_ATOL = 1e-5, 1e-7
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _z(inputs):
+    return np.asarray(inputs["z"], dtype=float)
+
+
+def _quiet(function, *args):
+    """Evaluate a (mistaken) formula on the trusted side, ignoring float warnings."""
+    with np.errstate(all="ignore"):
+        return np.asarray(function(*args), dtype=float)
+
+
+def _same(got, candidate):
+    """``got`` is what ``candidate`` (a mistaken formula's result, maybe with nan) gives."""
+    return got.shape == candidate.shape and bool(
+        np.allclose(got, candidate, rtol=1e-6, atol=1e-9, equal_nan=True)
+    )
+
+
+def _whole_numbers(got, expected, inputs):
+    return (
+        np.asarray(inputs["z"]).dtype.kind in "iub"
+        and got.shape == expected.shape
+        and bool(np.all(np.isfinite(got)))
+        and bool(np.all(got == np.round(got)))
+        and not np.allclose(expected, np.round(expected))
+    )
+
+
+WHOLE_NUMBERS = Hint(
+    _whole_numbers,
+    "for this integer input every value came back as a whole number: the result was stored "
+    "in an integer array. "
+    "An array made with np.empty_like(z) / np.zeros_like(z) for an integer z holds integers; "
+    "convert first with `z = np.asarray(z, dtype=float)`.",
+)
+
+
+def call(student, function, z):
+    """``student.<function>(z)`` -> (value, warnings the call emitted, if reported)."""
+    reply = invoke(student, function, z)
+    warnings = reply.get("warnings") if isinstance(reply, dict) else None
+    if not isinstance(warnings, list | tuple):
+        warnings = []
+    return reply["value"], [w for w in warnings if isinstance(w, str)]
+
+
+def call_keeping_z(student, function, z):
+    """``student.<function>(z)`` -> z as it was after the call."""
+    after = invoke(student, function, z, return_args=True).get("args_after") or []
+    return after[0] if after else None
+
+
+def invoke(student, function, z, return_args=False):
+    """The reply to ``student.<function>(z)``.
+
+    A student error that comes from a known mistake becomes a Mismatch with a hint;
+    any other error propagates (the plugin reports "<function> raised <type>: ...").
+    """
+    try:
+        return getattr(student, function).call_with_args([z], return_args=return_args)
+    except StudentRaised as exc:
+        hint = _error_hint(function, exc, z)
+        if hint is None:
+            raise
+        raise Mismatch(
+            f"{function}({describe_inputs({'z': z})}) raised {exc.student_type}: "
+            f"{str(exc)[:300]}\n  Hint: {hint}"
+        ) from None
+
+
+def _error_hint(function, exc, z):
+    kind, message = exc.student_type, str(exc)
+    if kind == "OverflowError":
+        return (
+            "math.exp(x) raises OverflowError once x is above about 709 (e^-z for a very "
+            "negative z, or e^z for a very positive one). Never take exp of a large positive "
+            "number: with e = exp(-|z|), which is at most 1, sigmoid is 1 / (1 + e) for z >= 0 "
+            "and e / (1 + e) for z < 0."
+        )
+    if isinstance(z, list) and kind in ("TypeError", "AttributeError"):
+        return (
+            "the input may be a Python list, which has no elementwise arithmetic, .shape or "
+            "boolean indexing: convert it first with `z = np.asarray(z, dtype=float)`."
+        )
+    if function == "softmax" and kind == "ValueError" and "broadcast" in message:
+        return (
+            "the row maxima (or the row sums) lost their last axis: np.max(z, axis=-1) has "
+            "shape (N,), which lines up with the columns of an (N, K) array, not its rows. "
+            "Pass keepdims=True so that they have shape (N, 1) and apply to each row."
+        )
+    if function == "softmax" and kind in ("AxisError", "IndexError") and np.ndim(z) == 1:
+        return (
+            "a 1-D vector has only axis 0, so axis=1 (or [:, None] on its max) fails: use "
+            "axis=-1 (the last axis) with keepdims=True, and the same code handles (K,) and "
+            "(N, K)."
+        )
+    return None
+
+
+def is_float_result(value) -> bool:
+    """A float, a float NumPy array or scalar, or a (nested) list/tuple of floats."""
+    if isinstance(value, np.ndarray | np.generic):
+        return value.dtype.kind == "f"
+    if type(value) is float:
+        return True
+    if type(value) in (list, tuple):
+        return all(is_float_result(v) for v in value)
+    return False
+
+
+def kind_of(value) -> str:
+    if isinstance(value, np.ndarray | np.generic):
+        return f"values of dtype {value.dtype}"
+    if type(value) in (list, tuple):
+        leaves = {type(v).__name__ for v in np.ravel(np.asarray(value, dtype=object))}
+        return f"a {type(value).__name__} holding {', '.join(sorted(leaves))}"
+    return f"a {type(value).__name__}"
+
+
+def expect_float(function, got, inputs, advice):
+    expect_true(
+        is_float_result(got),
+        f"{function}({describe_inputs(inputs)}) returned {kind_of(got)}: the result must be "
+        f"floats. {advice}",
+    )
+
+
+def expect_no_float_warning(function, warnings, inputs, advice):
+    """Fail if the call emitted a NumPy floating-point RuntimeWarning (overflow, nan, 1/0)."""
+    bad = [w for w in warnings if w.startswith("RuntimeWarning")]
+    expect_true(
+        not bad,
+        f"{function}({describe_inputs(inputs)}) gave the right values, but NumPy warned "
+        f"'{bad[0] if bad else ''}'. The contract asks for no warning. {advice}",
+    )
+
+
+def expect_left_alone(function, z, after, advice=""):
+    """Fail, with ``advice`` as a hint, if z (as it was after the call) was modified."""
+    try:
+        expect_unchanged(function, {"z": z}, [after], ["z"])
+    except Mismatch as exc:
+        raise Mismatch(f"{exc}\n  Hint: {advice}" if advice else str(exc)) from None
+
+
+# ---------------------------------------------------------------- hints
+
+
+def _sigmoid_of_minus_z(got, expected, inputs):
+    return _same(got, ref.sigmoid(-_z(inputs)))
+
+
+def _sigmoid_overflow(got, expected, inputs):
+    return not np.all(np.isfinite(got)) and np.abs(_z(inputs)).max() > 700
+
+
+SIGMOID_OVERFLOW_TEXT = (
+    "e^-z overflows to inf for very negative z (and e^z for very positive z), and inf/inf "
+    "is nan. Only ever take exp of a number <= 0: with e = np.exp(-np.abs(z)), sigmoid is "
+    "np.where(z >= 0, 1 / (1 + e), e / (1 + e))."
+)
+SIGMOID_WARNING_TEXT = (
+    "Hint: an exp overflowed to inf: e^-z for a very negative z, or e^z for a very positive "
+    "one (np.where computes both of its branches for every element). 1 / (1 + inf) happens to "
+    "give the right 0, but the overflow is still there and becomes nan in other formulas. "
+    "Only ever take exp of a number <= 0: with e = np.exp(-np.abs(z)), sigmoid is "
+    "np.where(z >= 0, 1 / (1 + e), e / (1 + e))."
+)
+SIGMOID_HINTS = [
+    Hint(_sigmoid_of_minus_z, "you computed 1 / (1 + e^z), which is sigmoid(-z): the exponent "
+                              "is -z."),
+    Hint(_sigmoid_overflow, SIGMOID_OVERFLOW_TEXT),
+    WHOLE_NUMBERS,
+]  # fmt: skip
+
+
+def _relu_reduced(got, expected, inputs):
+    return got.ndim < expected.ndim or got.size < expected.size
+
+
+def _relu_minimum(got, expected, inputs):
+    return _same(got, np.minimum(_z(inputs), 0.0))
+
+
+def _relu_abs(got, expected, inputs):
+    return _same(got, np.abs(_z(inputs)))
+
+
+RELU_HINTS = [
+    Hint(_relu_reduced, "np.max(z, 0) takes the largest value along an axis; "
+                        "np.maximum(z, 0.0) compares each element with 0."),
+    Hint(_relu_minimum, "you kept the negative values and zeroed the positive ones: relu is "
+                        "max(0, z), np.maximum(z, 0.0)."),
+    Hint(_relu_abs, "negative values must become 0, not their absolute value."),
+]  # fmt: skip
+
+
+def _softmax_columns(got, expected, inputs):
+    z = _z(inputs)
+    if z.ndim != 2 or got.shape != z.shape:
+        return False
+    return bool(np.allclose(got.sum(axis=0), 1.0)) and not np.allclose(got.sum(axis=-1), 1.0)
+
+
+def _softmax_whole(got, expected, inputs):
+    z = _z(inputs)
+    if z.ndim != 2 or z.shape[0] < 2 or got.shape != z.shape:
+        return False
+    return bool(np.isclose(got.sum(), 1.0)) and not np.allclose(got.sum(axis=-1), 1.0)
+
+
+def _global_max(got, expected, inputs):
+    """nan in a row whose own max is far below the batch's: z - z.max() underflowed it."""
+    z = _z(inputs)
+    if z.ndim != 2 or got.shape != z.shape:
+        return False
+    bad_rows = ~np.all(np.isfinite(got), axis=-1)
+    far_below = z.max(axis=-1) < z.max() - 700
+    return bool(np.any(bad_rows)) and bool(np.all(far_below[bad_rows]))
+
+
+def _no_max_subtracted(got, expected, inputs):
+    return not np.all(np.isfinite(got)) and _z(inputs).max() > 700
+
+
+def _softmax_keepdims(got, expected, inputs):
+    """What softmax gives when the row max or the row sum loses its axis (no keepdims):
+    a square batch, or one of shape (N, 1), broadcasts instead of raising."""
+    z = _z(inputs)
+    if z.ndim != 2:
+        return False
+
+    def variant(max_keep, sum_keep):
+        e = np.exp(z - np.max(z, axis=-1, keepdims=max_keep))
+        return e / np.sum(e, axis=-1, keepdims=sum_keep)
+
+    for keep in [(False, False), (True, False), (False, True)]:
+        try:
+            if _same(got, _quiet(variant, *keep)):
+                return True
+        except ValueError:  # this variant does not broadcast for z's shape
+            pass
+    return False
+
+
+def _softmax_no_exp(got, expected, inputs):
+    z = _z(inputs)
+    return _same(got, _quiet(lambda: z / np.sum(z, axis=-1, keepdims=True)))
+
+
+SOFTMAX_GLOBAL_MAX_TEXT = (
+    "subtract each row's own max, np.max(z, axis=-1, keepdims=True), not the maximum of the "
+    "whole batch: when rows differ in scale, z - z.max() pushes every score of a smaller row "
+    "below -745, each exp underflows to 0, and that row becomes 0/0 = nan."
+)
+SOFTMAX_HINTS = [
+    Hint(_softmax_columns, "your columns sum to 1, not your rows: normalise each row: sum over "
+                           "the last axis (axis=-1, keepdims=True), not over axis 0."),
+    Hint(_softmax_whole, "your whole array sums to 1, but each row must: normalise each row: "
+                         "sum over the last axis (axis=-1, keepdims=True), not over everything."),
+    Hint(_global_max, SOFTMAX_GLOBAL_MAX_TEXT),
+    Hint(_no_max_subtracted, "subtract each row's max before exp: e^z overflows to inf for "
+                             "scores above about 709, and inf/inf is nan. A row's softmax does "
+                             "not change when a constant is subtracted from the row, so "
+                             "z - np.max(z, axis=-1, keepdims=True) gives the same answer with "
+                             "every exponent <= 0."),
+    Hint(_softmax_keepdims, "the row maxima (or the row sums) lost their last axis: without "
+                            "keepdims=True, np.max(z, axis=-1) has shape (N,) and is applied "
+                            "to the columns, not the rows (this shape broadcasts instead of "
+                            "raising an error)."),
+    Hint(_softmax_no_exp, "you divided the scores by their sum: softmax divides e^z by the "
+                          "sum of e^z."),
+    WHOLE_NUMBERS,
+]  # fmt: skip
+
+
+def _z_one_minus_z(got, expected, inputs):
+    z = _z(inputs)
+    return _same(got, z * (1.0 - z))
+
+
+def _sigmoid_twice(got, expected, inputs):
+    return _same(got, ref.sigmoid_derivative(ref.sigmoid(_z(inputs))))
+
+
+def _returns_sigmoid(got, expected, inputs):
+    return _same(got, ref.sigmoid(_z(inputs)))
+
+
+def _flipped_sign(got, expected, inputs):
+    return _same(got, -expected) and bool(np.any(expected))
+
+
+def _derivative_overflow(got, expected, inputs):
+    return not np.all(np.isfinite(got)) and np.abs(_z(inputs)).max() > 700
+
+
+SIGMOID_DERIVATIVE_HINTS = [
+    Hint(_z_one_minus_z, "you computed z·(1 − z): that formula is for a value that is already "
+                         "sigmoid(z). This function receives z itself: s = sigmoid(z), then "
+                         "s * (1 - s)."),
+    Hint(_sigmoid_twice, "sigmoid was applied twice: with s = sigmoid(z), the derivative is "
+                         "s * (1 - s), not sigmoid(s) * (1 - sigmoid(s))."),
+    Hint(_returns_sigmoid, "you returned sigmoid(z) itself; the derivative is "
+                           "sigmoid(z) * (1 - sigmoid(z))."),
+    Hint(_flipped_sign, "the sign is flipped: s * (1 - s), not s * (s - 1)."),
+    Hint(_derivative_overflow, "e^-z overflows for very negative z (inf/inf is nan): compute "
+                               "the derivative from your stable sigmoid, s = sigmoid(z); "
+                               "s * (1 - s)."),
+    WHOLE_NUMBERS,
+]  # fmt: skip
+
+
+def _one_at_zero(got, expected, inputs):
+    z = _z(inputs)
+    return bool(np.any(z == 0)) and _same(got, (z >= 0).astype(float))
+
+
+def _returns_relu(got, expected, inputs):
+    return _same(got, ref.relu(_z(inputs)))
+
+
+def _returns_sign(got, expected, inputs):
+    return _same(got, np.sign(_z(inputs)))
+
+
+RELU_DERIVATIVE_HINTS = [
+    Hint(_one_at_zero, "relu_derivative must be 0.0 at z == 0 (the course's choice): use "
+                       "z > 0, not z >= 0."),
+    Hint(_returns_relu, "you returned relu(z); its derivative is 1.0 where z > 0, else 0.0."),
+    Hint(_returns_sign, "the derivative is 0.0 for negative z, not -1: (z > 0) as floats."),
+]  # fmt: skip
+
+HINTS = {
+    "sigmoid": SIGMOID_HINTS,
+    "relu": RELU_HINTS,
+    "softmax": SOFTMAX_HINTS,
+    "sigmoid_derivative": SIGMOID_DERIVATIVE_HINTS,
+    "relu_derivative": RELU_DERIVATIVE_HINTS,
+}
+
+
+def check(student, function, z, what="", rtol=1e-6, atol=1e-9):
+    """Call the student's function on z and compare with the reference; returns (got, warnings)."""
+    got, warnings = call(student, function, z)
+    expected = REFERENCE[function](z)
+    expect_close(function, got, expected, {"z": z}, HINTS[function], rtol, atol, what)
+    return got, warnings
+
+
+def by_function(names=NAMES):
+    """Parameters over function names, each marked with its function."""
+    return [pytest.param(name, marks=pytest.mark.function(name), id=name) for name in names]
+
+
+def normal(rng, shape, scale=3.0):
+    return rng.normal(scale=scale, size=shape).round(3)
+
+
+def with_zeros(rng, shape):
+    """Random values with exact zeros and both signs (relu and its derivative)."""
+    z = np.array(rng.normal(scale=2.0, size=shape).round(2))
+    z.flat[:: max(1, z.size // 3)] = 0.0
+    z.flat[1::4] = -np.abs(z.flat[1::4])
+    return z
+
+
+# ---------------------------------------------------------------- every function
+
+
+@pytest.mark.parametrize("function", by_function())
+def test_any_shape(student, rng, function):
+    """Works elementwise / per row for a single number, one sample, one feature and 3-D input."""
+    shapes = [(1,), (1, 1), (1, 5), (5, 1)]
+    if function != "softmax":  # the contract's softmax is 1-D or 2-D
+        shapes += [(2, 3, 4), ()]
+    for shape in shapes:
+        z = with_zeros(rng, shape) if function.startswith("relu") else normal(rng, shape)
+        z = float(z) if shape == () else z
+        check(student, function, z, what=f"an input of shape {shape}")
+
+
+@pytest.mark.parametrize("function", by_function())
+def test_input_kinds(student, rng, function):
+    """Accepts flat and nested lists, integer arrays and float32 arrays."""
+    base = with_zeros(rng, (2, 4)) if function.startswith("relu") else normal(rng, (2, 4))
+    check(student, function, base[0].tolist(), what="a flat Python list")
+    check(student, function, base.tolist(), what="a nested Python list")
+    integers = np.array([[-3, 0, 2, 5], [1, -1, 0, 4]])
+    got, _ = check(student, function, integers, what="an integer array")
+    if not function.startswith("relu"):  # relu's float results have tests of their own
+        expect_float(
+            function,
+            got,
+            {"z": integers},
+            "Convert the input with `np.asarray(z, dtype=float)` before computing.",
+        )
+    float32 = base.astype(np.float32)
+    check(
+        student,
+        function,
+        float32,
+        what="a float32 array (compared with rtol 1e-5, atol 1e-7)",
+        rtol=FLOAT32_RTOL,
+        atol=FLOAT32_ATOL,
+    )
+
+
+@pytest.mark.parametrize("function", by_function(n for n in NAMES if n != "relu"))
+def test_leaves_input(student, function):
+    """Does not modify its argument (a float array or a list)."""
+    advice = {
+        "softmax": "`z -= z.max(...)` changes the caller's array: write "
+        "`shifted = z - np.max(z, axis=-1, keepdims=True)`.",
+    }.get(function, "")
+    z = np.array([[-2.5, 0.0, 3.0, 7.0], [1.5, -8.0, 0.25, -1.0]])
+    for value in (z, z.tolist()):
+        expect_left_alone(function, value, call_keeping_z(student, function, value), advice)
+
+
+# ---------------------------------------------------------------- sigmoid
+
+
+@pytest.mark.points(3)
+@pytest.mark.function("sigmoid")
+def test_sigmoid_random(student, rng):
+    """sigmoid matches the reference on random arrays of several shapes."""
+    for shape in [(6,), (3, 5), (4, 1)]:
+        check(student, "sigmoid", normal(rng, shape))
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("sigmoid")
+def test_sigmoid_known_values(student):
+    """sigmoid(0) = 0.5, sigmoid(-1000) = 0 and sigmoid(1000) = 1, without overflow warning."""
+    z = np.array([0.0, -1000.0, 1000.0])
+    got, warnings = call(student, "sigmoid", z)
+    expect_close("sigmoid", got, [0.5, 0.0, 1.0], {"z": z}, SIGMOID_HINTS)
+    expect_no_float_warning("sigmoid", warnings, {"z": z}, SIGMOID_WARNING_TEXT)
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("sigmoid")
+def test_sigmoid_extreme_range(student):
+    """sigmoid is finite and right on all of [-1e4, 1e4], without overflow warning."""
+    edges = [-745.2, -709.8, -40.0, 40.0, 709.8, 745.2, -1000.0, 1000.0, -1e4]
+    z = np.concatenate([np.linspace(-1e4, 1e4, 391), edges]).reshape(4, 100)
+    _, warnings = check(student, "sigmoid", z)
+    expect_no_float_warning("sigmoid", warnings, {"z": z}, SIGMOID_WARNING_TEXT)
+
+
+# ---------------------------------------------------------------- relu
+
+
+@pytest.mark.points(3)
+@pytest.mark.function("relu")
+def test_relu_random(student, rng):
+    """relu matches the reference on random arrays of several shapes (with zeros)."""
+    for shape in [(7,), (3, 5), (2, 3, 2)]:
+        check(student, "relu", with_zeros(rng, shape))
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("relu")
+def test_relu_integer_input(student):
+    """relu returns floats for integer input (an array or a list)."""
+    for z in (np.array([[-2, 0, 3], [4, -5, 1]]), [-7, 0, 2]):
+        got, _ = check(student, "relu", z)
+        expect_float(
+            "relu",
+            got,
+            {"z": z},
+            "np.maximum(z, 0) keeps an integer input's dtype: use np.maximum(z, 0.0) or "
+            "convert with `np.asarray(z, dtype=float)` first.",
+        )
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("relu")
+def test_relu_leaves_input(student, rng):
+    """relu leaves its argument untouched (float array, integer array, list)."""
+    z = normal(rng, (3, 4))
+    z.flat[::2] = -np.abs(z.flat[::2]) - 0.5
+    for value in (z, np.array([[-2, 0, 3], [4, -5, 1]]), z.tolist()):
+        expect_left_alone(
+            "relu",
+            value,
+            call_keeping_z(student, "relu", value),
+            "`z = np.asarray(z)` does not copy an array, so `z[z < 0] = 0` writes into the "
+            "caller's array: build a new one with np.maximum(z, 0.0).",
+        )
+
+
+# ---------------------------------------------------------------- softmax
+
+
+@pytest.mark.points(3)
+@pytest.mark.function("softmax")
+def test_softmax_rows(student, rng):
+    """softmax of a batch gives one distribution per row (non-square, square, one sample)."""
+    for shape in [(3, 5), (4, 4), (1, 6), (6, 2)]:
+        check(student, "softmax", normal(rng, shape), what=f"a batch of shape {shape}")
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("softmax")
+def test_softmax_vector(student, rng):
+    """softmax of a 1-D vector is one probability vector of the same shape."""
+    for z in (normal(rng, (5,)), np.array([2.5])):
+        check(student, "softmax", z, what="a 1-D vector")
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("softmax")
+def test_softmax_huge_logits(student):
+    """softmax of huge logits (1000, 1e4) is right and never nan, without warning."""
+    cases = [
+        np.array([1000.0, 1001.0, 999.0]),
+        np.array([1e4, 0.0, -1e4]),
+        np.array([[1000.0, 1000.0, 998.0], [1e4, 1e4 - 1.0, 9990.0]]),
+    ]
+    for z in cases:
+        _, warnings = check(student, "softmax", z)
+        expect_no_float_warning(
+            "softmax", warnings, {"z": z}, "Hint: subtract each row's max before exp."
+        )
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("softmax")
+def test_softmax_rows_of_different_scale(student):
+    """softmax is right for a batch whose rows differ in scale (each row's own max)."""
+    cases = [
+        np.array([[1000.0, 1001.0, 1002.0], [1e-3, 2e-3, 0.0]]),
+        np.array([[1e-3, -2e-3, 0.0], [-1000.0, -999.0, -1001.0]]),
+        np.array([[0.0, 1.0], [1000.0, 1001.0], [-1e4, 1e4]]),
+    ]
+    for z in cases:
+        check(student, "softmax", z)
+
+
+@pytest.mark.function("softmax")
+def test_softmax_empty_raises(student):
+    """softmax of an empty vector (no classes: no distribution) raises ValueError."""
+    with pytest.raises(ValueError):
+        got = student.softmax(np.zeros(0))
+        raise Mismatch(
+            f"softmax(z=[] (shape (0,))) returned {summarize(got)} instead of raising "
+            "ValueError: there is no distribution over zero classes (np.max of an empty "
+            "row raises ValueError by itself)."
+        )
+
+
+# ---------------------------------------------------------------- sigmoid_derivative
+
+
+@pytest.mark.points(3)
+@pytest.mark.function("sigmoid_derivative")
+def test_sigmoid_derivative_random(student, rng):
+    """sigmoid_derivative matches the reference on random arrays."""
+    for shape in [(7,), (3, 4)]:
+        check(student, "sigmoid_derivative", normal(rng, shape))
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("sigmoid_derivative")
+def test_sigmoid_derivative_extremes(student):
+    """sigmoid_derivative is finite and right for z from -1e4 to 1e4 (0.25 at 0)."""
+    z = np.array([-1e4, -1000.0, -40.0, -1.0, 0.0, 1.0, 40.0, 1000.0, 1e4])
+    check(student, "sigmoid_derivative", z)
+
+
+# ---------------------------------------------------------------- relu_derivative
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("relu_derivative")
+def test_relu_derivative_random(student, rng):
+    """relu_derivative matches the reference on random arrays (with zeros)."""
+    for shape in [(7,), (3, 5), (2, 2, 3)]:
+        check(student, "relu_derivative", with_zeros(rng, shape))
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("relu_derivative")
+def test_relu_derivative_at_zero(student):
+    """relu_derivative is 0.0 at z == 0 (and -0.0), 1.0 for the tiniest positive z."""
+    z = np.array([-2.0, -1e-300, -0.0, 0.0, 1e-300, 3.0])
+    check(student, "relu_derivative", z)
+
+
+@pytest.mark.function("relu_derivative")
+def test_relu_derivative_float_result(student, rng):
+    """relu_derivative returns floats (1.0 / 0.0), not booleans or integers."""
+    for z in (with_zeros(rng, (2, 5)), np.array([[-2, 0, 3], [4, -5, 1]])):
+        got, _ = check(student, "relu_derivative", z)
+        expect_float(
+            "relu_derivative",
+            got,
+            {"z": z},
+            "`z > 0` gives booleans and np.where(z > 0, 1, 0) integers: use "
+            "`(z > 0).astype(float)` or np.where(z > 0, 1.0, 0.0).",
+        )
