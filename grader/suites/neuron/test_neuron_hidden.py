@@ -17,15 +17,44 @@ from reference import neuron as ref
 
 pytestmark = [pytest.mark.hidden]
 
+# Each predicate returns a plain bool: expect_close tests its result with `if`, outside its
+# try, so an array-valued predicate (got of the wrong shape) would end the test with
+# "truth value of an array is ambiguous" instead of the teaching message.
 FORGOT_BIAS = Hint(
-    lambda got, exp, inp: np.isclose(got, exp - float(inp["bias"])),
+    lambda got, exp, inp: got.shape == exp.shape and np.allclose(got, exp - float(inp["bias"])),
     "the result is off by exactly the bias: add `bias` once, after the sum.",
 )
 BIAS_PER_INPUT = Hint(
-    lambda got, exp, inp: np.isclose(got, exp + (len(inp["inputs"]) - 1) * float(inp["bias"])),
+    lambda got, exp, inp: (
+        got.shape == exp.shape
+        and np.allclose(got, exp + (len(inp["inputs"]) - 1) * float(inp["bias"]))
+    ),
     "the bias was added once per input: add it once, after the loop.",
 )
-NEURON_HINTS = [FORGOT_BIAS, BIAS_PER_INPUT]
+ONLY_FIRST_INPUT = Hint(
+    lambda got, exp, inp: (
+        got.shape == exp.shape
+        and len(inp["inputs"]) > 1
+        and np.allclose(
+            got, float(inp["inputs"][0]) * float(inp["weights"][0]) + float(inp["bias"])
+        )
+    ),
+    "only the first input was used: is the `return` inside the loop? Return after the loop "
+    "has added every input.",
+)
+ELEMENTWISE = Hint(
+    lambda got, exp, inp: (
+        got.shape == np.shape(inp["inputs"])
+        and got.size > 0
+        and (
+            np.allclose(got, np.multiply(inp["inputs"], inp["weights"]) + float(inp["bias"]))
+            or np.allclose(got, np.multiply(inp["inputs"], inp["weights"]))
+        )
+    ),
+    "you returned the elementwise products, one per input, instead of their sum: add them up "
+    "(np.dot(inputs, weights), or np.sum(inputs * weights)), then add the bias once.",
+)
+NEURON_HINTS = [FORGOT_BIAS, BIAS_PER_INPUT, ONLY_FIRST_INPUT, ELEMENTWISE]
 
 
 def random_case(rng, size):
@@ -48,7 +77,8 @@ def test_neuron_output_random(student, rng, size):
 def test_neuron_output_float_type(student, rng):
     """neuron_output returns a Python float, also for integer inputs."""
     got = student.neuron_output([1, 2], [3, 4], 5)
-    expect_close("neuron_output", got, 16.0, {"inputs": [1, 2], "weights": [3, 4], "bias": 5})
+    case = {"inputs": [1, 2], "weights": [3, 4], "bias": 5}
+    expect_close("neuron_output", got, 16.0, case, NEURON_HINTS)
     expect_true(
         type(got) is float,
         f"neuron_output([1, 2], [3, 4], 5) returned a {type(got).__name__}; return a float "
