@@ -5,6 +5,7 @@ The CLI is a thin layer over this module.
 
 import contextlib
 import io
+import os
 import sys
 import time
 from pathlib import Path
@@ -87,6 +88,21 @@ def grade(
     return report
 
 
+@contextlib.contextmanager
+def _no_autoload():
+    """Run pytest without the plugins installed in this environment (hypothesis,
+    benchmark, ...): they cost start-up time on every grading and are not ours."""
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+
+
 def _run_pytest(stage: str, files: list[Path], plugin: GradingPlugin) -> None:
     """Run the suites in this (trusted) process with the submission mounted as ``stage``.
 
@@ -109,7 +125,7 @@ def _run_pytest(stage: str, files: list[Path], plugin: GradingPlugin) -> None:
     ]  # fmt: skip
     sink = io.StringIO()
     try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_autoload():
             code = pytest.main(args, plugins=[plugin])
     finally:
         # Test modules imported by this run hold this submission's proxy: forget them,
@@ -148,7 +164,7 @@ def stage_points(stage: str) -> dict:
     saved = sys.modules.get(stage)
     sys.modules[stage] = _NameSink()
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), _no_autoload():
             pytest.main(
                 [*map(str, suite_files(stage)), "--collect-only", "-q", "-p", "no:cacheprovider",
                  "--import-mode=importlib", "--rootdir", str(SUITES_DIR),

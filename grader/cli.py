@@ -293,3 +293,50 @@ def release(stages, outdir, make_zip):
     except GraderError as exc:
         raise UsageProblem(str(exc)) from None
     click.echo(f"wrote {path}")
+
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--outdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("neurograde-demo"),
+    show_default=True,
+    help="Where the demo's gradebook, feedback and summary go.",
+)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Submissions graded at once (default: the number of cores).")  # fmt: skip
+def demo(outdir, jobs):
+    """Grade a small bundled class (stage `batch`) and print its gradebook.
+
+    The class: a correct solution, a correct notebook written with loops, the
+    untouched starter stub, two typical mistakes, and a hostile submission that
+    forges a score, snoops for the answers and hangs in one function.
+    """
+    from grader import batch as batch_module
+
+    click.echo(f"Grading the demo class in {DEMO_DIR / 'batch'} (isolation: "
+               f"{isolation.detect().name}) ...")  # fmt: skip
+    result = batch_module.run_batch(
+        "batch", [DEMO_DIR / "batch"], outdir, jobs=jobs, force=True,
+        options={"limits": Limits(timeout=3.0)},
+        progress=batch_module.terminal_progress(),
+    )  # fmt: skip
+    click.echo("")
+    click.echo(f"{'student':<8} {'score':>9} {'%':>5}  first problem")
+    for item in result.graded:
+        report = item.report
+        first = next((t for t in report.tests if t.status != "passed"), None)
+        problem = "" if first is None else f"{first.status}: {first.name}"
+        if first is not None and first.output:
+            lines = first.output.strip().splitlines()
+            hint = next((line for line in lines if "Hint:" in line), lines[-1])
+            problem += " - " + hint.strip()[:90]
+        score = f"{report.score:g}/{report.max_score:g}"
+        click.echo(f"{item.student:<8} {score:>9} {report.percent:>4.0f}%  {problem}")
+    click.echo("")
+    click.echo(f"Gradebook: {outdir / 'gradebook.csv'}   Feedback: {outdir / 'feedback'}/   "
+               f"Summary: {outdir / 'summary.html'}")  # fmt: skip

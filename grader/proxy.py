@@ -11,11 +11,16 @@ from grader.errors import (
     StudentCrash,
     StudentError,
     StudentRaised,
+    StudentTimeout,
     StudentUnavailable,
     student_raised,
 )
 from grader.sandbox import Limits, LoadRequest, StudentProcess
 from grader.student import wire
+
+# After this many timeouts, a function is not called again in the same grading: its
+# remaining tests fail at once instead of each waiting for the deadline.
+HANG_LIMIT = 2
 
 
 class Session:
@@ -29,6 +34,7 @@ class Session:
         self.unavailable: str | None = None  # why the submission cannot run at all
         self.restarts = 0
         self.stdout: list[str] = []
+        self.timeouts: dict[str, int] = {}  # function name -> calls that ran out of time
         self.stderr: list[str] = []
 
     # -- lifecycle
@@ -225,6 +231,11 @@ class StudentFunction:
     def call_with_args(self, args, kwargs=None, return_args=False):
         """Call it; with ``return_args`` also get the arguments as they were after the call."""
         session = self._session
+        if session.timeouts.get(self.__name__, 0) >= HANG_LIMIT:
+            raise StudentTimeout(
+                f"{self.__name__} was not called again: it already ran out of time "
+                f"{HANG_LIMIT} times in this grading"
+            )
         blobs: list = []
         header = {
             "op": "call",
@@ -236,6 +247,9 @@ class StudentFunction:
         }
         try:
             return session.request(header, blobs, what=f"calling {self.__name__}")
+        except StudentTimeout:
+            session.timeouts[self.__name__] = session.timeouts.get(self.__name__, 0) + 1
+            raise
         except StudentRaised as exc:
             if exc.student_type == "AttributeError" and exc.args and "lookup:" in exc.args[0]:
                 raise MissingName(
