@@ -1,0 +1,86 @@
+"""Benchmark: grade a generated class of 200 submissions, then again from the cache.
+
+The class mixes the five stages (40 students each), correct and wrong work (the
+reference and the test fixtures, cycled), .py files and notebooks. Prints the
+throughput, the per-submission median and the time of the unchanged re-run.
+
+Usage: python benchmarks/bench_batch.py [--students 200] [-j 2]
+Targets on a 2-core machine: the class in under 60 s with -j 2; the re-run under 5 s.
+"""
+
+import argparse
+import itertools
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from grader.batch import run_batch
+from grader.course import STAGES
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
+
+
+def reference_source(stage: str) -> str:
+    source = (ROOT / "reference" / f"{stage}.py").read_text()
+    activations = (
+        (ROOT / "reference" / "activations.py").read_text().split("import numpy as np\n", 1)[1]
+    )
+    return source.replace(
+        "from reference.activations import sigmoid, sigmoid_derivative\n", activations
+    )
+
+
+def as_notebook(source: str) -> str:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(part) for part in source.split("\n\n\n")]
+    return nbformat.writes(notebook)
+
+
+def make_class(folder: Path, per_stage: int) -> None:
+    for stage in STAGES:
+        sources = [reference_source(stage)]
+        sources += [p.read_text() for p in sorted((FIXTURES / stage).glob("*.py"))]
+        for index, source in zip(range(per_stage), itertools.cycle(sources), strict=False):
+            student = folder / stage / f"student{index:03d}"
+            student.mkdir(parents=True)
+            if index % 2:
+                (student / f"{stage}.ipynb").write_text(as_notebook(source))
+            else:
+                (student / f"{stage}.py").write_text(source)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=200)
+    parser.add_argument("-j", "--jobs", type=int, default=2)
+    args = parser.parse_args()
+    per_stage = args.students // len(STAGES)
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        make_class(scratch / "class", per_stage)
+        times, first, again = [], 0.0, 0.0
+        for stage in STAGES:
+            start = time.perf_counter()
+            result = run_batch(
+                stage, [scratch / "class" / stage], scratch / "out" / stage, jobs=args.jobs
+            )
+            first += time.perf_counter() - start
+            times += [g.report.execution_time for g in result.graded]
+            start = time.perf_counter()
+            cached = run_batch(
+                stage, [scratch / "class" / stage], scratch / "out" / stage, jobs=args.jobs
+            )
+            again += time.perf_counter() - start
+            assert all(g.cached for g in cached.graded)
+    total = per_stage * len(STAGES)
+    print(f"{total} submissions, -j {args.jobs}: {first:.1f} s ({total / first:.1f}/s); "
+          f"per-submission median {statistics.median(times):.2f} s; "
+          f"unchanged re-run {again:.1f} s")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
