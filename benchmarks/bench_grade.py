@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -89,10 +90,10 @@ def main():
             command = [sys.executable, "-m", "grader", "run", stage, str(path), "--format",
                        "json", "--isolation", level.name]  # fmt: skip
             cli = median_time(
-                lambda: subprocess.run(command, capture_output=True, check=True), args.repeat
-            )  # noqa: B023
-            api = median_time(lambda: grade(stage, path, isolation_level=level.name), args.repeat)  # noqa: B023
-            start = median_time(lambda: start_only(stage, path, level), args.repeat)  # noqa: B023
+                partial(subprocess.run, command, capture_output=True, check=True), args.repeat
+            )
+            api = median_time(partial(grade, stage, path, isolation_level=level.name), args.repeat)
+            start = median_time(partial(start_only, stage, path, level), args.repeat)
             score = f"{report.score:g}/{report.max_score:g}"
             print(f"{stage:<12}{kind:<7}{cli:>7.2f}{api:>7.2f}{start:>7.2f}{score:>9}")
 
