@@ -66,6 +66,7 @@ def grade(
     files = suite_files(stage, public_only)
     plugin = GradingPlugin(StudentModule(session, stage), submission, files[:1])
     try:
+        session.prestart()
         _run_pytest(stage, files, plugin)
     finally:
         session.close()

@@ -231,15 +231,28 @@ def become_subreaper() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def kill_orphans(keep: set[int] = frozenset(), rounds: int = 20) -> int:
-    """Kill and reap this process's children not in ``keep`` (orphans adopted as subreaper)."""
+def kill_orphans(keep: frozenset[int] = frozenset(), rounds: int = 20) -> int:
+    """Kill and reap the orphans this process adopted as a subreaper.
+
+    They are the children in a session other than ours (the student process starts
+    its own session, and so does a daemon that escaped it), except those in ``keep``
+    (student processes still in use). Workers of a process pool share our session
+    and are left alone.
+    """
     killed = 0
-    me = str(os.getpid())
+    own_session = os.getsid(0)
     for _ in range(rounds):  # bounded: zombies and races must not spin forever
-        children = [pid for pid in _children(me) if pid not in keep]
-        if not children:
-            break
+        children = [pid for pid in _children(str(os.getpid())) if pid not in keep]
+        orphans = []
         for pid in children:
+            try:
+                if os.getsid(pid) != own_session:
+                    orphans.append(pid)
+            except ProcessLookupError:
+                continue
+        if not orphans:
+            break
+        for pid in orphans:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
                 killed += 1

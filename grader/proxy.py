@@ -33,6 +33,7 @@ class Session:
         self.load_report: dict | None = None  # from the first successful start
         self.unavailable: str | None = None  # why the submission cannot run at all
         self.restarts = 0
+        self.spare: StudentProcess | None = None  # started ahead of its first use
         self.stdout: list[str] = []
         self.timeouts: dict[str, int] = {}  # function name -> calls that ran out of time
         self.stderr: list[str] = []
@@ -44,7 +45,7 @@ class Session:
             raise StudentUnavailable(self.unavailable)
         if self.process is not None:
             return
-        process = StudentProcess(self.load_request, self.limits, self.level)
+        process, self.spare = self.spare or StudentProcess(*self._process_args()), None
         try:
             report = process.start()
         except StudentError as exc:
@@ -63,6 +64,16 @@ class Session:
         self.process = process
         self.generation += 1
 
+    def _process_args(self):
+        return self.load_request, self.limits, self.level
+
+    def prestart(self):
+        """Start the first student process now, so that its start-up (interpreter, NumPy,
+        namespaces) overlaps with the grader's own (pytest's collection)."""
+        if not self.unavailable and self.process is None and self.spare is None:
+            self.spare = StudentProcess(*self._process_args())
+            self.spare.spawn()
+
     def _collect_output(self, process):
         out, err = process.output()
         if out:
@@ -79,6 +90,9 @@ class Session:
 
     def close(self):
         self.discard()
+        if self.spare is not None:
+            self.spare.close()
+            self.spare = None
 
     # -- requests
 

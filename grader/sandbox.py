@@ -87,6 +87,9 @@ def runtime_dir() -> Path:
     return target
 
 
+# Student processes started by this grader and not yet killed: never taken for orphans.
+LIVE_PIDS: set[int] = set()
+
 BOOT = "import sys; sys.path[:0] = [{path!r}]; import runtime; runtime.main()"
 
 
@@ -108,6 +111,15 @@ class StudentProcess:
 
     def start(self) -> dict:
         """Start the child and run the submission's top level; returns the load report."""
+        if self.proc is None:
+            self.spawn()
+        load = {"cells": self.request.cells, "filename": self.request.filename}
+        header, blobs = self.exchange(load, (), self.limits.load_timeout, "loading the submission")
+        return wire.decode_value(header.get("value"), blobs)
+
+    def spawn(self) -> None:
+        """Start the child process; it imports NumPy and isolates itself while the grader
+        gets on with other work, then waits for the submission's code (``start``)."""
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         config = {
@@ -138,13 +150,11 @@ class StudentProcess:
                 pass_fds=(req_r, resp_w),
                 start_new_session=True,
             )
+        LIVE_PIDS.add(self.proc.pid)
         os.close(req_r)
         os.close(resp_w)
         os.set_blocking(req_w, False)
         self.requests, self.replies = req_w, resp_r
-        load = {"cells": self.request.cells, "filename": self.request.filename}
-        header, blobs = self.exchange(load, (), self.limits.load_timeout, "loading the submission")
-        return wire.decode_value(header.get("value"), blobs)
 
     def _isolation_config(self):
         """Settings for runtime.isolate(), or None at the baseline level."""
@@ -239,9 +249,10 @@ class StudentProcess:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        LIVE_PIDS.discard(self.proc.pid)
         # Whatever escaped the process group (a double-forked daemon) was adopted by
         # this process, a child subreaper: kill it too.
-        isolation.kill_orphans()
+        isolation.kill_orphans(keep=frozenset(LIVE_PIDS))
 
     def output(self) -> tuple[str, str]:
         """What the child printed, truncated to the limit."""

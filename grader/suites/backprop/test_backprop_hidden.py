@@ -1,0 +1,1130 @@
+"""Hidden suite for stage 5, ``backprop``.
+
+Expected values always come from the reference (``reference.backprop``) with the very
+inputs and parameters given to the student. The network tests set the student's
+parameters (``net.W1 = ...``) to values chosen here, so that any initialisation earns
+full marks; only the XOR test and the initialisation tests use the student's own
+weights, and they check behaviour (shapes, scale, learning), never the values.
+
+Misconceptions are recognised by recomputing the wrong variant with the reference's
+maths on this (trusted) side and comparing it with what the student returned.
+"""
+
+import numpy as np
+import pytest
+
+from grader.errors import StudentRaised
+from grader.report import format_error
+from grader.suites.checks import (
+    ATOL,
+    RTOL,
+    Hint,
+    Mismatch,
+    call_keeping_args,
+    describe_inputs,
+    expect_close,
+    expect_true,
+    expect_unchanged,
+    summarize,
+)
+from reference import backprop as ref
+from reference.activations import sigmoid, sigmoid_derivative
+from reference.gradcheck import numerical_gradient
+
+pytestmark = [pytest.mark.hidden]
+
+PARAMS = ("W1", "b1", "W2", "b2")
+DICT_KEYS = 'return a dict with the keys "W1", "b1", "W2" and "b2".'
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+XOR_Y = np.array([[0], [1], [1], [0]], dtype=float)
+
+
+# ------------------------------------------------------------------ comparing
+
+
+def _single_precision(got) -> bool:
+    try:
+        return np.asarray(got).dtype == np.float32
+    except Exception:
+        return False
+
+
+def expect_near(function, got, expected, inputs, hints=(), what="", atol=ATOL):
+    """``expect_close`` with the contract's tolerance (rtol 1e-6, atol 1e-9).
+
+    A result computed in float32 (the student converted to ``np.float32``) carries
+    about 6e-8 relative rounding per operation; after matmuls, sums and sigmoids a
+    correct float32 answer is off by ~1e-6 of the largest entry. So float32 results
+    get rtol 1e-5 and an atol of 1e-5 of the largest expected magnitude: still far
+    below every mistake recognised here (off by factors, signs, terms).
+    """
+    rtol = RTOL
+    if _single_precision(got):
+        scale = float(np.max(np.abs(expected), initial=0.0))
+        rtol, atol = 1e-5, max(atol, 1e-5 * scale)
+    expect_close(function, got, expected, inputs, hints, rtol=rtol, atol=atol, what=what)
+
+
+def _close(got, value) -> bool:
+    value = np.asarray(value, dtype=float)
+    return got.shape == value.shape and bool(np.allclose(got, value, rtol=1e-5, atol=1e-8))
+
+
+def _scaled(got, expected, factor) -> bool:
+    """got == factor * expected (and factor is not 1, and expected not all zero)."""
+    if np.isclose(factor, 1.0) or not np.any(np.abs(expected) > 1e-12):
+        return False
+    return _close(got, factor * expected)
+
+
+def as_bias_vector(got, expected):
+    """A bias (gradient) of shape (1, n) compared as (n,): the values are judged here,
+    the shape (n,) by its own one-point test, so one `keepdims=True` costs one point."""
+    expected = np.asarray(expected)
+    try:
+        array = np.asarray(got)
+    except Exception:
+        return got
+    if expected.ndim == 1 and array.ndim == 2 and array.shape == (1, expected.size):
+        return array.reshape(expected.shape)
+    return got
+
+
+def raised_message(call: str, exc: StudentRaised, hint: str = "") -> str:
+    error = {"type": exc.student_type, "message": str(exc), "frames": list(exc.frames)}
+    text = f"{call} raised {format_error(error)}"
+    return f"{text}\n  Hint: {hint}" if hint else text
+
+
+def as_sequence(function, got, inputs, what):
+    """``got`` as a list of values, or a Mismatch when it is not a list/tuple/array."""
+    if isinstance(got, list | tuple):
+        return list(got)
+    if isinstance(got, np.ndarray) and got.ndim == 1:
+        return list(got)
+    raise Mismatch(f"{function}({describe_inputs(inputs)}) returned {summarize(got)}; {what}")
+
+
+def uniform(rng, shape):
+    return rng.uniform(0, 1, shape).round(3)
+
+
+def sample(rng, *shape, scale=1.0):
+    return (scale * rng.normal(size=shape)).round(3)
+
+
+# ------------------------------------------------------------------ mse_loss
+
+
+def _mse_hints(y_pred, y_true):
+    diff = np.asarray(y_pred, float) - np.asarray(y_true, float)
+    n_samples = diff.shape[0] if diff.ndim else 1
+    per_sample = diff.size // max(n_samples, 1)
+    return [
+        Hint(
+            lambda got, exp, inp: got.ndim == 1 and got.shape == diff.shape[1:],
+            "you averaged over the samples only (axis=0): mse_loss is one number, the mean "
+            "over ALL elements (np.mean without an axis).",
+        ),
+        Hint(
+            lambda got, exp, inp: got.ndim == 1 and got.shape == diff.shape[:1],
+            "you returned one loss per sample: mse_loss is one number, the mean over ALL "
+            "elements (np.mean without an axis).",
+        ),
+        Hint(
+            lambda got, exp, inp: _scaled(got, exp, diff.size),
+            "the squared errors were summed, not averaged: divide by the number of elements "
+            "(y_pred.size), e.g. with np.mean.",
+        ),
+        Hint(
+            lambda got, exp, inp: per_sample > 1 and _scaled(got, exp, per_sample),
+            "you divided by the number of samples only: the mean is over all "
+            "n_samples * n_outputs elements (y_pred.size).",
+        ),
+        Hint(
+            lambda got, exp, inp: _scaled(got, exp, 0.5),
+            "your loss is half the expected one: this course's MSE has no 1/2 factor, it is "
+            "mean((y_pred - y_true)**2).",
+        ),
+        Hint(
+            lambda got, exp, inp: _close(got, np.sqrt(exp)),
+            "that is the square root of the MSE (the RMSE): do not take the square root.",
+        ),
+        Hint(
+            lambda got, exp, inp: _close(got, np.mean(np.abs(diff))),
+            "that is the mean absolute error: square the differences instead of taking "
+            "their absolute value.",
+        ),
+        Hint(
+            lambda got, exp, inp: _close(got, np.mean(diff)),
+            "the differences were not squared: mean((y_pred - y_true)**2).",
+        ),
+    ]
+
+
+MSE_SHAPES = [
+    pytest.param((5, 3), marks=pytest.mark.points(2), id="5x3"),
+    pytest.param((1, 4), id="one_sample"),
+    pytest.param((6, 1), id="one_output"),
+]
+
+
+@pytest.mark.function("mse_loss")
+@pytest.mark.parametrize("shape", MSE_SHAPES)
+def test_mse_loss_random(student, rng, shape):
+    """mse_loss is the mean over all elements of (y_pred - y_true)^2, as one number."""
+    case = {"y_pred": uniform(rng, shape), "y_true": uniform(rng, shape)}
+    got = student.mse_loss(*case.values())
+    expect_near("mse_loss", got, ref.mse_loss(*case.values()), case, _mse_hints(*case.values()))
+
+
+@pytest.mark.function("mse_loss")
+def test_mse_loss_lists(student):
+    """mse_loss accepts nested Python lists of integers and returns a float."""
+    case = {"y_pred": [[1, 2], [3, 4], [0, 0]], "y_true": [[0, 4], [3, 1], [1, 0]]}
+    got = student.mse_loss(*case.values())
+    expect_near("mse_loss", got, ref.mse_loss(*case.values()), case, _mse_hints(*case.values()))
+
+
+@pytest.mark.function("mse_loss")
+def test_mse_loss_leaves_inputs(student, rng):
+    """mse_loss does not modify its arguments."""
+    case = {"y_pred": sample(rng, 4, 2), "y_true": sample(rng, 4, 2)}
+    _, after = call_keeping_args(student, "mse_loss", case)
+    expect_unchanged("mse_loss", case, after, list(case))
+
+
+@pytest.mark.function("mse_loss")
+def test_mse_loss_mismatch_raises(student):
+    """mse_loss raises ValueError when y_pred and y_true have incompatible shapes."""
+    with pytest.raises(ValueError):
+        student.mse_loss(np.ones((3, 2)), np.ones((4, 2)))
+        raise Mismatch(
+            "mse_loss(y_pred of shape (3, 2), y_true of shape (4, 2)) returned instead of "
+            "raising ValueError: a loss between arrays with different numbers of samples "
+            "has no meaning (NumPy's subtraction raises it for you; a loop over zip() hides it)."
+        )
+
+
+# ------------------------------------------------------------------ mse_loss_grad
+
+
+def _factor_hints(n_samples, n_outputs, what="the gradient"):
+    """A gradient of the mean squared error off by a recognisable constant factor."""
+    size = n_samples * n_outputs
+    hints = [
+        Hint(
+            lambda got, exp, inp: _scaled(got, exp, -1.0),
+            f"{what} has the wrong sign: it is 2 * (y_pred - y_true) / size, "
+            "not (y_true - y_pred).",
+        ),
+        Hint(
+            lambda got, exp, inp: _scaled(got, exp, 0.5),
+            f"{what} is half the expected one: the factor 2 from the derivative of "
+            "(y_pred - y_true)**2 is missing.",
+        ),
+    ]
+    if n_outputs > 1:
+        hints += [
+            Hint(
+                lambda got, exp, inp: (
+                    _scaled(got, exp, n_outputs) or _scaled(got, exp, n_outputs / 2)
+                ),
+                f"{what} was divided by the number of samples only: mse_loss is a mean over all "
+                "n_samples * n_outputs elements, so divide by y_pred.size.",
+            )
+        ]
+    if size > 1:
+        hints += [
+            Hint(
+                lambda got, exp, inp: _scaled(got, exp, size) or _scaled(got, exp, size / 2),
+                f"{what} was not divided by the number of elements: mse_loss is a mean, so its "
+                "gradient is divided by y_pred.size.",
+            )
+        ]
+    return hints
+
+
+GRAD_SHAPES = [
+    pytest.param((5, 3), marks=pytest.mark.points(2), id="5x3"),
+    pytest.param((1, 4), id="one_sample"),
+    pytest.param((6, 1), id="one_output"),
+]
+
+
+@pytest.mark.function("mse_loss_grad")
+@pytest.mark.parametrize("shape", GRAD_SHAPES)
+def test_mse_loss_grad_random(student, rng, shape):
+    """mse_loss_grad is 2 * (y_pred - y_true) / y_pred.size, of y_pred's shape."""
+    case = {"y_pred": uniform(rng, shape), "y_true": uniform(rng, shape)}
+    got = student.mse_loss_grad(*case.values())
+    expect_near(
+        "mse_loss_grad", got, ref.mse_loss_grad(*case.values()), case, _factor_hints(*shape)
+    )
+
+
+@pytest.mark.function("mse_loss_grad")
+def test_mse_loss_grad_lists_and_float32(student):
+    """mse_loss_grad accepts nested lists of integers and float32 arrays."""
+    case = {"y_pred": [[1, 2], [3, 4], [0, 0]], "y_true": [[0, 4], [3, 1], [1, 0]]}
+    got = student.mse_loss_grad(*case.values())
+    expect_near("mse_loss_grad", got, ref.mse_loss_grad(*case.values()), case, _factor_hints(3, 2))
+    case = {k: np.asarray(v, dtype=np.float32) / 4 for k, v in case.items()}
+    got = student.mse_loss_grad(*case.values())
+    expect_near("mse_loss_grad", got, ref.mse_loss_grad(*case.values()), case, _factor_hints(3, 2))
+
+
+@pytest.mark.function("mse_loss_grad")
+def test_mse_loss_grad_leaves_inputs(student, rng):
+    """mse_loss_grad does not modify its arguments."""
+    case = {"y_pred": sample(rng, 3, 2), "y_true": sample(rng, 3, 2)}
+    _, after = call_keeping_args(student, "mse_loss_grad", case)
+    expect_unchanged("mse_loss_grad", case, after, list(case))
+
+
+@pytest.mark.function("mse_loss_grad")
+def test_mse_loss_grad_mismatch_raises(student):
+    """mse_loss_grad raises ValueError when y_pred and y_true have incompatible shapes."""
+    with pytest.raises(ValueError):
+        student.mse_loss_grad(np.ones((3, 2)), np.ones((4, 2)))
+        raise Mismatch(
+            "mse_loss_grad(y_pred of shape (3, 2), y_true of shape (4, 2)) returned instead of "
+            "raising ValueError: the two arrays must have compatible shapes."
+        )
+
+
+# ------------------------------------------------------------------ dense_backward
+
+LAYOUT_HINT = (
+    "in this stage weights has shape (n_inputs, n_neurons) (outputs = inputs @ weights + "
+    "biases), so dinputs = dvalues @ weights.T and dweights = inputs.T @ dvalues."
+)
+BIAS_AVERAGED = (
+    "bias gradient averaged instead of summed: every bias is added to every sample, so its "
+    "gradient is the SUM of dvalues over the samples (axis=0); the loss's gradient already "
+    "divided by the count."
+)
+
+
+def _dense_hints(name, case):
+    dvalues, weights = np.asarray(case["dvalues"], float), np.asarray(case["weights"], float)
+    n = dvalues.shape[0]
+    if name == "dinputs":
+        return [
+            Hint(
+                lambda got, exp, inp: (
+                    dvalues.shape[1] == weights.shape[0] and _close(got, dvalues @ weights)
+                ),
+                "dinputs used weights without the transpose: " + LAYOUT_HINT,
+            )
+        ]
+    if name == "dweights":
+        return [
+            Hint(
+                lambda got, exp, inp: _close(got, exp.T),
+                "dweights is transposed (dvalues.T @ inputs): it must have the shape of "
+                "weights, (n_inputs, n_neurons) = inputs.T @ dvalues.",
+            ),
+            Hint(
+                lambda got, exp, inp: n > 1 and _scaled(got, exp, 1 / n),
+                "dweights was divided by the number of samples: the loss's gradient (dvalues) "
+                "already did the averaging, so dweights = inputs.T @ dvalues, with no division.",
+            ),
+        ]
+    return [
+        Hint(lambda got, exp, inp: n > 1 and _scaled(got, exp, 1 / n), BIAS_AVERAGED),
+        Hint(
+            lambda got, exp, inp: got.shape == (n,) and _close(got, dvalues.sum(axis=1)),
+            "dbiases was summed over the neurons (axis=1): sum over the samples, axis=0, "
+            "to get one value per neuron.",
+        ),
+        Hint(
+            lambda got, exp, inp: got.ndim == 0,
+            "dbiases is a single number: sum over the samples only (axis=0), one value per neuron.",
+        ),
+    ]
+
+
+def check_dense_backward(student, case):
+    call = "dense_backward(" + ", ".join(f"{k}={summarize(v, 80)}" for k, v in case.items()) + ")"
+    try:
+        got = student.dense_backward(*case.values())
+    except StudentRaised as exc:
+        raise Mismatch(raised_message(call, exc, LAYOUT_HINT)) from None
+    expected = ref.dense_backward(*case.values())
+    expect_true(
+        isinstance(got, tuple | list) and len(got) == 3,
+        f"{call} returned {summarize(got)}; return the tuple (dinputs, dweights, dbiases).",
+    )
+    for name, value, exp in zip(("dinputs", "dweights", "dbiases"), got, expected, strict=True):
+        if name == "dbiases":
+            value = as_bias_vector(value, exp)
+        what = f"{name} (element {('dinputs', 'dweights', 'dbiases').index(name)} of the tuple)"
+        expect_near("dense_backward", value, exp, case, _dense_hints(name, case), what=what)
+
+
+def dense_case(rng, n_samples, n_inputs, n_neurons):
+    return {
+        "dvalues": sample(rng, n_samples, n_neurons, scale=0.1),
+        "inputs": sample(rng, n_samples, n_inputs),
+        "weights": sample(rng, n_inputs, n_neurons),
+    }
+
+
+DENSE_SHAPES = [
+    pytest.param((5, 3, 4), marks=pytest.mark.points(3), id="5x3x4"),
+    pytest.param((3, 3, 3), marks=pytest.mark.points(2), id="square"),
+    pytest.param((1, 2, 3), id="one_sample"),
+    pytest.param((4, 1, 2), id="one_input"),
+    pytest.param((3, 4, 1), id="one_neuron"),
+]
+
+
+@pytest.mark.function("dense_backward")
+@pytest.mark.parametrize("sizes", DENSE_SHAPES)
+def test_dense_backward_random(student, rng, sizes):
+    """dense_backward returns (dvalues @ weights.T, inputs.T @ dvalues, dvalues.sum(axis=0))."""
+    check_dense_backward(student, dense_case(rng, *sizes))
+
+
+@pytest.mark.function("dense_backward")
+def test_dense_backward_bias_shape(student, rng):
+    """dense_backward's dbiases has shape (n_neurons,), the shape of the biases."""
+    case = dense_case(rng, 4, 2, 3)
+    got = student.dense_backward(*case.values())
+    dbiases = got[2] if isinstance(got, tuple | list) and len(got) == 3 else got
+    shape = np.shape(dbiases) if not isinstance(dbiases, list) else np.asarray(dbiases).shape
+    expect_true(
+        shape == (3,),
+        f"dense_backward(dvalues of shape (4, 3), inputs of shape (4, 2), weights of shape (2, 3)) "
+        f"returned dbiases of shape {shape}; it must be (3,), the shape of the biases. "
+        + (
+            "Sum with axis=0 and without keepdims=True: a (1, n) gradient turns b - lr * db "
+            "into a (1, n) array, and the parameter silently changes shape."
+            if shape == (1, 3)
+            else "Sum dvalues over the samples: dvalues.sum(axis=0)."
+        ),
+    )
+
+
+@pytest.mark.function("dense_backward")
+def test_dense_backward_lists(student):
+    """dense_backward accepts nested Python lists."""
+    case = {
+        "dvalues": [[1.0, -2.0], [0.5, 0.0], [-1.0, 3.0]],
+        "inputs": [[1, 2, 3], [0, -1, 2], [2, 2, -2]],
+        "weights": [[0.5, -1.0], [2.0, 0.25], [-0.5, 1.0]],
+    }
+    check_dense_backward(student, case)
+
+
+@pytest.mark.function("dense_backward")
+def test_dense_backward_leaves_inputs(student, rng):
+    """dense_backward does not modify its arguments."""
+    case = dense_case(rng, 3, 2, 4)
+    _, after = call_keeping_args(student, "dense_backward", case)
+    expect_unchanged("dense_backward", case, after, list(case))
+
+
+@pytest.mark.function("dense_backward")
+def test_dense_backward_mismatch_raises(student):
+    """dense_backward raises ValueError when the shapes do not fit together."""
+    cases = (
+        ((5, 3), (4, 2), (2, 3), "dvalues has 5 samples but inputs has 4"),
+        ((5, 3), (5, 2), (2, 4), "dvalues has 3 neurons but weights has 4 columns"),
+    )
+    for dvalues, inputs, weights, why in cases:
+        with pytest.raises(ValueError):
+            student.dense_backward(np.ones(dvalues), np.ones(inputs), np.ones(weights))
+            raise Mismatch(
+                f"dense_backward(dvalues of shape {dvalues}, inputs of shape {inputs}, weights of "
+                f"shape {weights}) returned instead of raising ValueError ({why})."
+            )
+
+
+# ------------------------------------------------------------------ the network's maths
+
+
+def forward_parts(p, X, hidden=sigmoid, output=sigmoid, biases=True):
+    X = np.asarray(X, dtype=float)
+    z1 = X @ p["W1"] + (p["b1"] if biases else 0.0)
+    a1 = hidden(z1)
+    z2 = a1 @ p["W2"] + (p["b2"] if biases else 0.0)
+    return z1, a1, z2, output(z2)
+
+
+def variant_gradients(p, X, y, *, out_derivative="z", hidden_derivative="z", bias_mean=False):
+    """The gradients as a student might compute them: a derivative skipped (None), taken
+    of the activation instead of z ("a"), or the bias gradients averaged."""
+    z1, a1, z2, a2 = forward_parts(p, X)
+
+    def derivative(kind, z, a):
+        return {"z": sigmoid_derivative(z), "a": sigmoid_derivative(a), None: 1.0}[kind]
+
+    d2 = ref.mse_loss_grad(a2, y) * derivative(out_derivative, z2, a2)
+    d1 = (d2 @ p["W2"].T) * derivative(hidden_derivative, z1, a1)
+    reduce = (lambda d: d.mean(axis=0)) if bias_mean else (lambda d: d.sum(axis=0))
+    return {"W1": X.T @ d1, "b1": reduce(d1), "W2": a1.T @ d2, "b2": reduce(d2)}
+
+
+def network_params(rng, D, H, M):
+    return {
+        "W1": sample(rng, D, H),
+        "b1": sample(rng, H, scale=0.5),
+        "W2": sample(rng, H, M),
+        "b2": sample(rng, M, scale=0.5),
+    }
+
+
+def reference_net(p):
+    net = ref.NeuralNetwork(1, 1, 1, seed=0)
+    for name in PARAMS:
+        setattr(net, name, np.array(p[name], dtype=float))
+    return net
+
+
+def student_net(student, p):
+    """A student network whose parameters are set to ``p`` (its own init is irrelevant)."""
+    D, H = p["W1"].shape
+    M = p["W2"].shape[1]
+    net = student.NeuralNetwork(D, H, M, seed=0)
+    for name in PARAMS:
+        setattr(net, name, p[name].copy())
+    return net
+
+
+def gradient_hints(key, p, X, y):
+    """Hints for one gradient (key in W1 b1 W2 b2) from simulated wrong variants."""
+    X = np.asarray(X, dtype=float)
+    n_samples, n_outputs = len(X), p["W2"].shape[1]
+    variants = [
+        (
+            variant_gradients(p, X, y, out_derivative=None),
+            "the output layer's sigmoid derivative is missing: the error at the output is "
+            "mse_loss_grad(y_pred, y) * sigmoid_derivative(z2) (chain rule through the sigmoid).",
+        ),
+        (
+            variant_gradients(p, X, y, out_derivative="a", hidden_derivative="a"),
+            "the sigmoid derivative was applied to the activations: sigmoid_derivative(a) "
+            "computes sigmoid(sigmoid(z)) * (1 - ...); use a * (1 - a) on the activation, or "
+            "sigmoid_derivative(z) on the pre-activation z.",
+        ),
+        (
+            variant_gradients(p, X, y, hidden_derivative="a"),
+            "the hidden layer's sigmoid derivative was applied to the activation a1: use "
+            "a1 * (1 - a1), or sigmoid_derivative(z1).",
+        ),
+        (
+            variant_gradients(p, X, y, out_derivative="a"),
+            "the output layer's sigmoid derivative was applied to the activation y_pred: use "
+            "y_pred * (1 - y_pred), or sigmoid_derivative(z2).",
+        ),
+        (
+            variant_gradients(p, X, y, hidden_derivative=None),
+            "the hidden layer's sigmoid derivative is missing: the error reaching layer 1 is "
+            "(d_output @ W2.T) * sigmoid_derivative(z1).",
+        ),
+    ]
+    hints = []
+    if key.startswith("b") and n_samples > 1:
+        bias_mean = variant_gradients(p, X, y, bias_mean=True)[key]
+        hints.append(Hint(lambda got, exp, inp: _close(got, bias_mean), BIAS_AVERAGED))
+    for grads, text in variants:
+        value = grads[key]
+        hints.append(Hint(lambda got, exp, inp, value=value: _close(got, value), text))
+    hints += _factor_hints(n_samples, n_outputs, "the gradient (through the loss's gradient)")
+    return hints
+
+
+NET_CASES = [
+    pytest.param((4, 3, 5, 2), marks=pytest.mark.points(3), id="4x3x5x2"),
+    pytest.param((1, 2, 3, 1), id="one_sample"),
+    pytest.param((5, 1, 3, 3), id="one_input"),
+]
+
+
+def network_case(rng, N, D, H, M):
+    p = network_params(rng, D, H, M)
+    X = sample(rng, N, D)
+    y = rng.uniform(0, 1, (N, M)).round(3)
+    return p, X, y
+
+
+def params_text(p):
+    shapes = ", ".join(str(np.shape(v)) for v in p.values())
+    return f"with W1, b1, W2, b2 set by the test to random arrays of shapes {shapes}"
+
+
+# ------------------------------------------------------------------ NeuralNetwork
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("NeuralNetwork")
+def test_network_parameter_shapes(student):
+    """NeuralNetwork(D, H, M) has W1 (D, H), b1 (H,), W2 (H, M), b2 (M,)."""
+    for sizes in ((3, 5, 2), (2, 4, 1), (1, 1, 1)):
+        net = student.NeuralNetwork(*sizes, seed=0)
+        D, H, M = sizes
+        expected = {"W1": (D, H), "b1": (H,), "W2": (H, M), "b2": (M,)}
+        for name, shape in expected.items():
+            got = np.shape(getattr(net, name))
+            if got == shape:
+                continue
+            if len(shape) == 2 and got == shape[::-1]:
+                hint = (
+                    "that is the (n_neurons, n_inputs) layout of stage 3; here each weight matrix "
+                    "is (n_inputs, n_neurons), so that a layer is inputs @ weights + biases."
+                )
+            elif len(shape) == 1 and got in ((1, shape[0]), (shape[0], 1)):
+                hint = f"a bias vector is one-dimensional: np.zeros({shape[0]})."
+            else:
+                hint = "W1 is (input_size, hidden_size), W2 (hidden_size, output_size)."
+            raise Mismatch(
+                f"NeuralNetwork{sizes}.{name} has shape {got}; expected {shape}.\n  Hint: {hint}"
+            )
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("NeuralNetwork")
+def test_network_initial_weights_can_learn(student):
+    """The initial weights are random, not tiny (scale around 1), and differ between units."""
+    for seed in (0, 1, 2):
+        net = student.NeuralNetwork(2, 4, 1, seed=seed)
+        weights = [np.asarray(net.W1, dtype=float), np.asarray(net.W2, dtype=float)]
+        rms = float(np.sqrt(np.mean(np.concatenate([w.ravel() for w in weights]) ** 2)))
+        expect_true(
+            rms >= 0.1,
+            f"NeuralNetwork(2, 4, 1, seed={seed}): the weights are tiny (root mean square "
+            f"{rms:.3g}).\n  Hint: weights scaled by 0.01 keep every sigmoid near 0.5, where the "
+            "gradients are nearly zero and the network cannot learn XOR: draw them at a scale "
+            "around 1 (e.g. rng.standard_normal(shape)).",
+        )
+        for name, w in zip(("W1", "W2"), weights, strict=True):
+            expect_true(
+                np.ptp(w) > 0,
+                f"NeuralNetwork(2, 4, 1, seed={seed}).{name} has all its entries equal "
+                f"({summarize(w)}).\n  Hint: identical weights make every hidden unit compute "
+                "the same thing and get the same gradient, so they never become different: "
+                "draw them at random.",
+            )
+
+
+@pytest.mark.function("NeuralNetwork")
+def test_network_seed_reproducible(student):
+    """The same seed gives the same weights; another seed gives other weights."""
+    nets = [student.NeuralNetwork(3, 4, 2, seed=seed) for seed in (7, 7, 8)]
+    w1 = [np.asarray(n.W1, dtype=float) for n in nets]
+    w2 = [np.asarray(n.W2, dtype=float) for n in nets]
+    hint = (
+        "draw the weights from rng = np.random.default_rng(seed), created in __init__ from "
+        "the `seed` argument."
+    )
+    expect_true(
+        np.array_equal(w1[0], w1[1]) and np.array_equal(w2[0], w2[1]),
+        f"two NeuralNetwork(3, 4, 2, seed=7) got different weights (W1 {summarize(w1[0])} and "
+        f"{summarize(w1[1])}).\n  Hint: {hint}",
+    )
+    expect_true(
+        not (np.array_equal(w1[0], w1[2]) and np.array_equal(w2[0], w2[2])),
+        f"NeuralNetwork(3, 4, 2, seed=7) and seed=8 got the same weights.\n  Hint: {hint}",
+    )
+
+
+def forward_hints(p, X):
+    variants = [
+        (forward_parts(p, X, output=lambda z: z)[3], "the output layer has no sigmoid: "
+         "y_pred = sigmoid(a1 @ W2 + b2)."),
+        (forward_parts(p, X, hidden=lambda z: z)[3], "the hidden layer has no sigmoid: "
+         "a1 = sigmoid(X @ W1 + b1)."),
+        (forward_parts(p, X, hidden=lambda z: z, output=lambda z: z)[3],
+         "there is no sigmoid at all: apply it to both layers' outputs."),
+        (forward_parts(p, X, hidden=lambda z: np.maximum(z, 0))[3],
+         "the hidden layer uses ReLU: this network uses sigmoid on both layers."),
+        (forward_parts(p, X, biases=False)[3], "the biases were not added: z = inputs @ W + b "
+         "(use self.b1 and self.b2)."),
+    ]  # fmt: skip
+    return [Hint(lambda got, exp, inp, v=v: _close(got, v), text) for v, text in variants]
+
+
+def call_method(net, method, call, *args):
+    try:
+        return getattr(net, method)(*args)
+    except StudentRaised as exc:
+        hint = ""
+        if exc.student_type == "ValueError":
+            hint = (
+                "a shape does not fit: W1 is (input_size, hidden_size) and a layer is "
+                "inputs @ W + b (no transpose)."
+            )
+        raise Mismatch(raised_message(call, exc, hint)) from None
+
+
+@pytest.mark.function("NeuralNetwork.forward")
+@pytest.mark.parametrize("sizes", NET_CASES)
+def test_forward_random(student, rng, sizes):
+    """forward(X) = sigmoid(sigmoid(X @ W1 + b1) @ W2 + b2), shape (n_samples, output_size)."""
+    p, X, _ = network_case(rng, *sizes)
+    net = student_net(student, p)
+    got = call_method(net, "forward", "NeuralNetwork.forward(X)", X)
+    inputs = {"X": X}
+    expect_near(
+        "NeuralNetwork.forward",
+        got,
+        reference_net(p).forward(X),
+        inputs,
+        forward_hints(p, X),
+        what=params_text(p),
+    )
+
+
+@pytest.mark.function("NeuralNetwork.forward")
+def test_forward_lists(student, rng):
+    """forward accepts X as a nested Python list."""
+    p = network_params(rng, 2, 3, 1)
+    X = [[0, 0], [0, 1], [1, 0], [1, 1]]
+    net = student_net(student, p)
+    got = call_method(net, "forward", "NeuralNetwork.forward(X)", X)
+    inputs = {"X": X}
+    expect_near(
+        "NeuralNetwork.forward",
+        got,
+        reference_net(p).forward(X),
+        inputs,
+        forward_hints(p, X),
+        what=params_text(p),
+    )
+
+
+@pytest.mark.function("NeuralNetwork.forward")
+def test_forward_wrong_width_raises(student, rng):
+    """forward raises ValueError when X has the wrong number of features."""
+    net = student_net(student, network_params(rng, 3, 4, 2))
+    with pytest.raises(ValueError):
+        net.forward(np.ones((2, 4)))
+        raise Mismatch(
+            "NeuralNetwork(3, 4, 2).forward(X of shape (2, 4)) returned instead of raising "
+            "ValueError: X has 4 features but the network expects 3."
+        )
+
+
+@pytest.mark.function("NeuralNetwork.gradients")
+@pytest.mark.parametrize("sizes", NET_CASES)
+def test_gradients_random(student, rng, sizes):
+    """gradients(X, y) matches backpropagation of mse_loss(forward(X), y) for every parameter."""
+    p, X, y = network_case(rng, *sizes)
+    net = student_net(student, p)
+    got = call_method(net, "gradients", "NeuralNetwork.gradients(X, y)", X, y)
+    check_gradients(got, reference_net(p).gradients(X, y), p, X, y)
+
+
+CHAIN_RULE = (
+    "retrace the chain rule: d2 = mse_loss_grad(y_pred, y) * y_pred * (1 - y_pred); "
+    "dW2 = a1.T @ d2; db2 = d2.sum(axis=0); d1 = (d2 @ W2.T) * a1 * (1 - a1); "
+    "dW1 = X.T @ d1; db1 = d1.sum(axis=0) (and check that forward passes its tests)."
+)
+FALLBACK = Hint(lambda got, exp, inp: np.all(np.isfinite(got)), CHAIN_RULE)
+
+
+def check_gradients(got, expected, p, X, y):
+    inputs = {"X": X, "y": y}
+    expect_true(
+        isinstance(got, dict) and set(expected) <= set(got),
+        f"NeuralNetwork.gradients(X, y) returned {summarize(got)}"
+        + (f" with keys {sorted(got)}" if isinstance(got, dict) else "")
+        + f"; {DICT_KEYS}",
+    )
+    for key in ("W2", "b2", "W1", "b1"):
+        value = as_bias_vector(got[key], expected[key]) if key.startswith("b") else got[key]
+        expect_near(
+            "NeuralNetwork.gradients",
+            value,
+            expected[key],
+            inputs,
+            [*gradient_hints(key, p, X, y), FALLBACK],
+            what=f'the gradient "{key}", {params_text(p)}',
+        )
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("NeuralNetwork.gradients")
+def test_gradients_match_finite_differences(student, rng):
+    """gradients agree with a centred finite-difference estimate of the loss's slope."""
+    p, X, y = network_case(rng, 6, 2, 4, 2)
+    net = student_net(student, p)
+    got = call_method(net, "gradients", "NeuralNetwork.gradients(X, y)", X, y)
+    trusted = reference_net(p)
+    numeric = {}
+    for key in PARAMS:
+        values = np.array(p[key], dtype=float)
+
+        def loss(v, key=key):
+            setattr(trusted, key, v)
+            return ref.mse_loss(trusted.forward(X), y)
+
+        numeric[key] = numerical_gradient(loss, values)
+        setattr(trusted, key, np.array(p[key], dtype=float))
+    inputs = {"X": X, "y": y}
+    expect_true(
+        isinstance(got, dict) and set(PARAMS) <= set(got),
+        f"NeuralNetwork.gradients(X, y) returned {summarize(got)}; {DICT_KEYS}",
+    )
+    for key in PARAMS:
+        value = as_bias_vector(got[key], numeric[key]) if key.startswith("b") else got[key]
+        # A centred difference with h=1e-6 is exact to about 1e-9 here (h^2 truncation,
+        # rounding of the loss / h): the tolerance allows for it, not for a wrong gradient.
+        expect_close(
+            "NeuralNetwork.gradients",
+            value,
+            numeric[key],
+            inputs,
+            [*gradient_hints(key, p, X, y), FALLBACK],
+            rtol=1e-5,
+            atol=1e-8,
+            what=f'the gradient "{key}" compared with the finite-difference estimate '
+            f"(loss(p + h) - loss(p - h)) / 2h, {params_text(p)}",
+        )
+
+
+@pytest.mark.function("NeuralNetwork.gradients")
+def test_gradients_keys_and_shapes(student, rng):
+    """gradients returns a dict with keys W1 b1 W2 b2, each of its parameter's shape."""
+    p, X, y = network_case(rng, 4, 3, 5, 2)
+    got = student_net(student, p).gradients(X, y)
+    expect_true(
+        isinstance(got, dict) and set(got) >= set(PARAMS),
+        f"NeuralNetwork.gradients(X, y) returned {summarize(got)}; {DICT_KEYS}",
+    )
+    for key in PARAMS:
+        shape = np.shape(np.asarray(got[key]))
+        expected = np.shape(p[key])
+        hint = ""
+        if len(expected) == 1 and shape == (1, expected[0]):
+            hint = (
+                "  Hint: sum without keepdims=True: a (1, n) gradient makes b - lr * db a (1, n) "
+                "array and the bias silently changes shape."
+            )
+        expect_true(
+            shape == expected,
+            f'NeuralNetwork.gradients(X, y)["{key}"] has shape {shape}; expected {expected}, '
+            f"the shape of {key}.\n{hint}".rstrip(),
+        )
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("NeuralNetwork.gradients")
+def test_gradients_change_no_parameter(student, rng):
+    """gradients(X, y) leaves W1, b1, W2, b2 (and X, y) unchanged."""
+    p, X, y = network_case(rng, 4, 2, 3, 1)
+    net = student_net(student, p)
+    reply = net.gradients.call_with_args([X, y], return_args=True)
+    for key in PARAMS:
+        now = np.asarray(getattr(net, key), dtype=float)
+        expect_true(
+            now.shape == p[key].shape and np.array_equal(now, p[key]),
+            f"NeuralNetwork.gradients(X, y) changed {key}: it was {summarize(p[key])} and became "
+            f"{summarize(now)}.\n  Hint: gradients only computes and returns the gradients; "
+            "backward() is the one that updates the parameters (and in-place updates such as "
+            "`self.W1 -= ...` inside gradients change them).",
+        )
+    expect_unchanged("NeuralNetwork.gradients", {"X": X, "y": y}, reply["args_after"], ["X", "y"])
+
+
+def update_order_variant(p, X, y, lr):
+    """One step as written by a student who updates W2 and b2, then propagates the error
+    to the hidden layer through the *new* W2."""
+    X = np.asarray(X, dtype=float)
+    z1, a1, z2, a2 = forward_parts(p, X)
+    d2 = ref.mse_loss_grad(a2, y) * sigmoid_derivative(z2)
+    W2 = p["W2"] - lr * a1.T @ d2
+    b2 = p["b2"] - lr * d2.sum(axis=0)
+    d1 = (d2 @ W2.T) * sigmoid_derivative(z1)
+    return {"W1": p["W1"] - lr * X.T @ d1, "b1": p["b1"] - lr * d1.sum(axis=0), "W2": W2, "b2": b2}
+
+
+ORDER_HINT = (
+    "parameters updated before the error was propagated: W2 (or b2) was changed before the "
+    "hidden layer's error (d_output @ W2.T) was computed, so W1 moved along a gradient taken "
+    "at the new W2. Compute every gradient first (e.g. grads = self.gradients(X, y)), then update."
+)
+
+
+def step_hints(key, p, X, y, lr):
+    grads = ref.NeuralNetwork.gradients(reference_net(p), X, y)
+    before = np.asarray(p[key], dtype=float)
+    hints = [
+        Hint(lambda got, exp, inp: _close(got, update_order_variant(p, X, y, lr)[key]), ORDER_HINT),
+        Hint(
+            lambda got, exp, inp: _close(got, before),
+            f"backward did not change {key}: assign the updated array to the attribute "
+            f"(self.{key} = self.{key} - learning_rate * grad, or self.{key} -= ...).",
+        ),
+        Hint(
+            lambda got, exp, inp: _close(got, before + lr * grads[key]),
+            f"{key} moved uphill: gradient DEScent subtracts, {key} -= learning_rate * gradient.",
+        ),
+    ]
+    # A step taken along one of the wrong gradients gets that gradient's hint.
+    for hint in gradient_hints(key, p, X, y):
+
+        def applies(got, exp, inp, hint=hint):
+            return hint.applies((before - got) / lr, (before - exp) / lr, inp)
+
+        hints.append(Hint(applies, hint.text))
+    hints += [
+        Hint(
+            lambda got, exp, inp: _close(got, before - grads[key]),
+            "the step ignored the learning rate: parameter -= learning_rate * gradient.",
+        ),
+        Hint(
+            lambda got, exp, inp: np.all(np.isfinite(got)),
+            "this is not one gradient-descent step from the parameters the test set: every "
+            "parameter -= learning_rate * its gradient, all gradients computed before any "
+            "update (the gradients tests check those).",
+        ),
+    ]
+    return hints
+
+
+def expect_params(function, net, expected, p, inputs, hints_for):
+    """The student's parameters after an update equal ``expected``.
+
+    atol: the update is learning_rate * gradient, computed by the student; its rounding
+    error scales with the size of the change, not with the parameter, so the absolute
+    tolerance is 1e-6 of the largest change (a float32 gradient needs no other allowance).
+    """
+    for key in PARAMS:
+        got = getattr(net, key)
+        if key.startswith("b"):
+            got = as_bias_vector(got, expected[key])
+        change = float(np.max(np.abs(np.asarray(expected[key]) - p[key]), initial=0.0))
+        expect_near(
+            function,
+            got,
+            expected[key],
+            inputs,
+            hints_for(key),
+            what=f"{key} after the update, {params_text(p)}",
+            atol=max(ATOL, 1e-6 * change),
+        )
+
+
+BACKWARD_CASES = [
+    pytest.param((4, 3, 5, 2), marks=pytest.mark.points(3), id="4x3x5x2"),
+    pytest.param((1, 2, 3, 1), id="one_sample"),
+]
+
+
+@pytest.mark.function("NeuralNetwork.backward")
+@pytest.mark.parametrize("sizes", BACKWARD_CASES)
+def test_backward_one_step(student, rng, sizes):
+    """backward(X, y, y_pred, lr) takes one gradient-descent step on every parameter."""
+    p, X, y = network_case(rng, *sizes)
+    lr = 0.3  # not 1/2 or 1/n_outputs: a gradient off by such a factor must not look right
+    net = student_net(student, p)
+    trusted = reference_net(p)
+    y_pred = trusted.forward(X)
+    call_method(net, "forward", "NeuralNetwork.forward(X)", X)  # as train would, before backward
+    call_method(net, "backward", f"NeuralNetwork.backward(X, y, y_pred, {lr})", X, y, y_pred, lr)
+    trusted.backward(X, y, y_pred, lr)
+    expected = {key: getattr(trusted, key) for key in PARAMS}
+    inputs = {"X": X, "y": y, "learning_rate": lr}
+    expect_params(
+        "NeuralNetwork.backward",
+        net,
+        expected,
+        p,
+        inputs,
+        lambda key: step_hints(key, p, X, y, lr),
+    )
+
+
+def reference_losses_after(p, X, y, lr, epochs):
+    trusted = reference_net(p)
+    losses = []
+    for _ in range(epochs):
+        trusted.backward(X, y, trusted.forward(X), lr)
+        losses.append(ref.mse_loss(trusted.forward(X), y))
+    return losses
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("NeuralNetwork.train")
+def test_train_losses(student, rng):
+    """train returns one mse_loss per epoch, each measured before that epoch's update."""
+    p, X, y = network_case(rng, 4, 2, 3, 1)
+    lr, epochs = 2.0, 4
+    net = student_net(student, p)
+    got = call_method(net, "train", f"NeuralNetwork.train(X, y, {lr}, {epochs})", X, y, lr, epochs)
+    expected = reference_net(p).train(X, y, lr, epochs)
+    inputs = {"X": X, "y": y, "learning_rate": lr, "epochs": epochs}
+    losses = as_sequence(
+        "NeuralNetwork.train", got, inputs, f"return the list of the {epochs} per-epoch losses."
+    )
+    after = reference_losses_after(p, X, y, lr, epochs)
+    size = y.size
+    hints = [
+        Hint(
+            lambda got, exp, inp: _close(got, after),
+            "the losses were measured after each epoch's update: record "
+            "mse_loss(forward(X), y) BEFORE calling backward, so losses[0] is the loss of the "
+            "initial network.",
+        ),
+        Hint(
+            lambda got, exp, inp: _close(got, np.multiply(size, exp)),
+            "the losses are sums of squared errors, not means: use mse_loss.",
+        ),
+        Hint(
+            lambda got, exp, inp: np.isclose(got[0], exp[0], rtol=1e-5, atol=1e-9),
+            "losses[0], the initial network's loss, is right but the later ones are not: the "
+            "training step differs from one gradient-descent step (see the backward and "
+            "gradients tests).",
+        ),
+        Hint(
+            lambda got, exp, inp: True,
+            "losses[0] must be mse_loss(forward(X), y) of the network as it was before training.",
+        ),
+    ]
+    if len(losses) != epochs:
+        raise Mismatch(
+            f"NeuralNetwork.train(X, y, {lr}, {epochs}) returned {len(losses)} losses; expected "
+            f"{epochs}, one per epoch (each measured before that epoch's update)."
+        )
+    what = f"the returned losses, {params_text(p)}"
+    expect_near("NeuralNetwork.train", losses, expected, inputs, hints, what=what)
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("NeuralNetwork.train")
+def test_train_updates_parameters(student, rng):
+    """After train(X, y, lr, epochs) the parameters are those of `epochs` gradient-descent steps."""
+    p, X, y = network_case(rng, 5, 3, 4, 2)
+    lr, epochs = 1.5, 3
+    net = student_net(student, p)
+    call_method(net, "train", f"NeuralNetwork.train(X, y, {lr}, {epochs})", X, y, lr, epochs)
+    trusted = reference_net(p)
+    trusted.train(X, y, lr, epochs)
+    expected = {key: getattr(trusted, key) for key in PARAMS}
+    inputs = {"X": X, "y": y, "learning_rate": lr, "epochs": epochs}
+    one_more = reference_net(p)
+    one_more.train(X, y, lr, epochs + 1)
+    one_less = reference_net(p)
+    one_less.train(X, y, lr, epochs - 1)
+
+    def hints(key):
+        return [
+            Hint(
+                lambda got, exp, inp: _close(got, getattr(one_more, key)),
+                f"that is {epochs + 1} steps: train runs exactly `epochs` steps.",
+            ),
+            Hint(
+                lambda got, exp, inp: _close(got, getattr(one_less, key)),
+                f"that is {epochs - 1} steps: train runs exactly `epochs` steps.",
+            ),
+            Hint(
+                lambda got, exp, inp: _close(got, p[key]),
+                "train did not change the parameters: call backward once per epoch.",
+            ),
+            Hint(
+                lambda got, exp, inp: np.all(np.isfinite(got)),
+                "these are not the parameters after `epochs` gradient-descent steps: train "
+                "calls backward(X, y, forward(X), learning_rate) once per epoch (see the "
+                "backward test for a single step).",
+            ),
+        ]
+
+    expect_params("NeuralNetwork.train", net, expected, p, inputs, hints)
+
+
+@pytest.mark.function("NeuralNetwork")
+def test_methods_leave_inputs(student, rng):
+    """forward and train do not modify X and y."""
+    p, X, y = network_case(rng, 4, 2, 3, 1)
+    net = student_net(student, p)
+    reply = net.forward.call_with_args([X], return_args=True)
+    expect_unchanged("NeuralNetwork.forward", {"X": X}, reply["args_after"], ["X"])
+    reply = net.train.call_with_args([X, y, 0.5, 2], return_args=True)
+    expect_unchanged("NeuralNetwork.train", {"X": X, "y": y}, reply["args_after"], ["X", "y"])
+
+
+def _rms(*arrays):
+    try:
+        values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
+        return float(np.sqrt(np.mean(values**2)))
+    except Exception:
+        return float("nan")
+
+
+def xor_hint(net, initial, first, last, y_pred):
+    """Why a network did not learn XOR, from what can be seen of it."""
+    if not np.all(np.isfinite(y_pred)) or not np.isfinite(last):
+        return "the outputs are nan/inf: look for an overflow, e.g. in exp(-z) of sigmoid."
+    if last > first + 1e-9:
+        return (
+            "the loss increased: the update must go downhill, parameter -= learning_rate * "
+            "gradient (and the gradient is of (y_pred - y), not (y - y_pred))."
+        )
+    stuck = abs(last - 0.25) < 0.02 and np.ptp(y_pred) < 0.1
+    text = (
+        "the loss stays at about 0.25 and every output near 0.5: the network predicts the "
+        "average and learned nothing. "
+        if stuck
+        else "the network learns, but not enough for this seed. "
+    )
+    causes = []
+    rms = _rms(initial["W1"], initial["W2"])
+    if rms < 0.1:
+        causes.append(
+            f"the weights start tiny (root mean square {rms:.2g}): weights scaled by 0.01 keep "
+            "every sigmoid near 0.5 with tiny gradients; draw them at scale ~1"
+        )
+    try:
+        frozen = all(
+            np.array_equal(np.asarray(getattr(net, k), float), np.asarray(initial[k], float))
+            for k in ("b1", "b2")
+        )
+    except Exception:
+        frozen = False
+    if frozen:
+        causes.append(
+            "b1 and b2 never changed during training: without (learned) biases the hidden "
+            "units cannot shift their thresholds; add b1, b2 in forward and update them"
+        )
+    if causes:
+        return text + "; ".join(causes) + "."
+    return text + (
+        "Check that the gradients tests pass (a gradient off by a constant factor, or missing "
+        "a derivative, slows or stops learning) and that the weights start at scale ~1."
+    )
+
+
+@pytest.mark.points(4)
+@pytest.mark.function("NeuralNetwork.train")
+def test_train_learns_xor(student):
+    """NeuralNetwork(2, 4, 1, seed=s).train(X, y, 1.0, 5000) classifies XOR, for s = 0, 1, 2."""
+    for seed in (0, 1, 2):
+        call = f"NeuralNetwork(2, 4, 1, seed={seed}).train(X_xor, y_xor, 1.0, 5000)"
+        net = student.NeuralNetwork(2, 4, 1, seed=seed)
+        initial = {key: getattr(net, key) for key in PARAMS}
+        losses = call_method(net, "train", call, XOR_X, XOR_Y, 1.0, 5000)
+        y_pred = call_method(net, "forward", "forward(X_xor) after training", XOR_X)
+        y_pred = np.asarray(y_pred, dtype=float).reshape(-1)
+        expect_true(
+            y_pred.shape == (4,),
+            f"after {call}, forward(X_xor) returned {summarize(y_pred)}; expected shape (4, 1).",
+        )
+        correct = (y_pred > 0.5) == (XOR_Y.reshape(-1) > 0.5)
+        if correct.all():
+            continue
+        try:
+            first, last = float(losses[0]), float(losses[-1])
+        except Exception:
+            first = last = float(np.mean((y_pred - XOR_Y.reshape(-1)) ** 2))
+        lines = [
+            f"{call}: the network classifies {int(correct.sum())} of the 4 XOR points.",
+            "  inputs      [[0, 0], [0, 1], [1, 0], [1, 1]]",
+            "  expected    [0, 1, 1, 0] (output above 0.5 means 1)",
+            f"  got outputs {summarize(y_pred)}",
+            f"  loss went from {first:.4g} to {last:.4g}",
+            f"  Hint: {xor_hint(net, initial, first, last, y_pred)}",
+        ]
+        raise Mismatch("\n".join(lines))
