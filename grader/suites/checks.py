@@ -12,6 +12,7 @@ Typical use in a suite::
                  hints=[ROWS_DO_NOT_SUM_TO_ONE, ...])
 """
 
+import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ import numpy as np
 
 from grader.proxy import RemoteCallable, RemoteObject
 from grader.student.wire import Unsupported
+from grader.submission import find_function
 
 RTOL, ATOL = 1e-6, 1e-9
 
@@ -109,8 +111,8 @@ def expect_close(
         lines.append(f"  The shape is wrong: expected {expected.shape}, got {array.shape}.")
     context = dict(inputs)
     for hint in (*hints, *GENERAL_HINTS):
-        try:
-            applies = hint.applies(array, expected, context)
+        try:  # a hint's test may fail on an odd answer (wrong shape): then it does not apply
+            applies = bool(hint.applies(array, expected, context))
         except Exception:
             applies = False
         if applies:
@@ -173,7 +175,6 @@ def call_keeping_args(student, function: str, inputs: dict):
 
 def numpy_names_used(node) -> list[str]:
     """Names in a function's body that reach NumPy (``np.x``, ``numpy.x``, an import of it)."""
-    import ast
 
     found = []
     for sub in ast.walk(node):
@@ -183,3 +184,46 @@ def numpy_names_used(node) -> list[str]:
             modules = [a.name for a in sub.names] + [getattr(sub, "module", None) or ""]
             found += [m for m in modules if m.split(".")[0] == "numpy"]
     return sorted(set(found))
+
+
+def _parse_cells(cells):
+    for code in cells:
+        try:
+            yield ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+
+
+def numpy_reached(cells, name):
+    """(definition of ``name``, NumPy names it uses directly or through the submission's
+    own helpers it calls, including names imported from numpy: ``from numpy import dot``)."""
+    definition = find_function(cells, name)
+    if definition is None:
+        return None, []
+    aliases, functions = set(), {}
+    for tree in _parse_cells(cells):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                aliases |= {
+                    (a.asname or a.name).split(".")[0]
+                    for a in node.names
+                    if a.name.split(".")[0] == "numpy"
+                }
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "numpy":
+                aliases |= {a.asname or a.name for a in node.names}
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                functions[node.name] = node
+    found, seen, todo = [], {name}, [(definition, "")]
+    while todo:
+        node, via = todo.pop()
+        used = set(numpy_names_used(node))
+        used |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in aliases}
+        found += [f"{u}{via}" for u in sorted(used)]
+        for call in ast.walk(node):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+                callee = call.func.id
+                if callee in functions and callee not in seen:
+                    seen.add(callee)
+                    todo.append((functions[callee], f" via {callee}()"))
+    return definition, found

@@ -5,15 +5,12 @@ non-square (n_inputs != n_neurons): a square weight matrix hides the classic mis
 of reading the weights column-wise, which only the square tests below name.
 """
 
-import ast
-
 import numpy as np
 import pytest
 
 from grader.errors import StudentRaised
 from grader.report import format_error
 from grader.student.wire import Unsupported
-from grader.submission import find_function
 from grader.suites.checks import (
     Hint,
     Mismatch,
@@ -22,7 +19,7 @@ from grader.suites.checks import (
     expect_close,
     expect_true,
     expect_unchanged,
-    numpy_names_used,
+    numpy_reached,
     summarize,
 )
 from reference import layer as ref
@@ -261,49 +258,6 @@ def expect_value_error(function, call, case, why):
         f"{function}({describe_case(case)}) returned {summarize(got)} instead of raising "
         f"ValueError: {why}"
     )
-
-
-def _parse_cells(cells):
-    for code in cells:
-        try:
-            yield ast.parse(code)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-
-
-def numpy_reached(cells, name):
-    """(definition of ``name``, NumPy names it uses directly or through the submission's
-    own helpers it calls, including names imported from numpy: ``from numpy import dot``)."""
-    definition = find_function(cells, name)
-    if definition is None:
-        return None, []
-    aliases, functions = set(), {}
-    for tree in _parse_cells(cells):
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                aliases |= {
-                    (a.asname or a.name).split(".")[0]
-                    for a in node.names
-                    if a.name.split(".")[0] == "numpy"
-                }
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "numpy":
-                aliases |= {a.asname or a.name for a in node.names}
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef):
-                functions[node.name] = node
-    found, seen, todo = [], {name}, [(definition, "")]
-    while todo:
-        node, via = todo.pop()
-        used = set(numpy_names_used(node))
-        used |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in aliases}
-        found += [f"{u}{via}" for u in sorted(used)]
-        for call in ast.walk(node):
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
-                callee = call.func.id
-                if callee in functions and callee not in seen:
-                    seen.add(callee)
-                    todo.append((functions[callee], f" via {callee}()"))
-    return definition, found
 
 
 # ----------------------------------------------------------------- layer_output

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from grader.submission import find_function
 from grader.suites.checks import (
     Hint,
     Mismatch,
@@ -11,7 +10,7 @@ from grader.suites.checks import (
     expect_close,
     expect_true,
     expect_unchanged,
-    numpy_names_used,
+    numpy_reached,
 )
 from reference import neuron as ref
 
@@ -120,12 +119,11 @@ def test_neuron_output_is_plain_python(student, submission, rng):
     case = random_case(rng, 5)
     got = student.neuron_output(*case.values())
     expect_close("neuron_output", got, ref.neuron_output(*case.values()), case, NEURON_HINTS)
-    definition = find_function(submission.cells, "neuron_output")
+    definition, used = numpy_reached(submission.cells, "neuron_output")
     expect_true(
         definition is not None,
         "neuron_output: no `def neuron_output(...)` found at the top level of the submission.",
     )
-    used = numpy_names_used(definition)
     expect_true(
         not used,
         f"neuron_output uses NumPy ({', '.join(used)}); this one must be plain Python: "
