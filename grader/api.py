@@ -104,33 +104,34 @@ def _no_autoload():
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
 
 
-def _run_pytest(stage: str, files: list[Path], plugin: GradingPlugin) -> None:
-    """Run the suites in this (trusted) process with the submission mounted as ``stage``.
+PYTEST_ARGS = [
+    "-q",
+    "-p", "no:cacheprovider",
+    "-p", "no:stepwise",
+    "--import-mode=importlib",
+    "--rootdir", str(SUITES_DIR),
+    "-c", str(SUITES_DIR / "pytest.ini"),
+    "--tb=short",
+    "-W", "ignore",
+]  # fmt: skip
 
-    The public tests say ``from <stage> import ...``: for the run, that module is
-    the proxy. pytest's own output is discarded; results come from the plugin.
+
+@contextlib.contextmanager
+def _pytest_run(stage: str, module, files: list[Path]):
+    """In-process pytest with ``module`` mounted as ``stage`` (the public tests say
+    ``from <stage> import ...``), its output captured, and no third-party plugins.
+
+    Afterwards the test modules it imported are forgotten: they hold this run's
+    module, and the next run in this process must import them afresh.
     """
     saved = sys.modules.get(stage)
     before = set(sys.modules)
-    sys.modules[stage] = plugin.module
-    args = [
-        *map(str, files),
-        "-q",
-        "-p", "no:cacheprovider",
-        "-p", "no:stepwise",
-        "--import-mode=importlib",
-        "--rootdir", str(SUITES_DIR),
-        "-c", str(SUITES_DIR / "pytest.ini"),
-        "--tb=short",
-        "-W", "ignore",
-    ]  # fmt: skip
+    sys.modules[stage] = module
     sink = io.StringIO()
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_autoload():
-            code = pytest.main(args, plugins=[plugin])
+            yield sink
     finally:
-        # Test modules imported by this run hold this submission's proxy: forget them,
-        # so that the next grading in this process imports them afresh.
         folders = {str(f.parent) for f in files}
         for name in set(sys.modules) - before:
             origin = str(getattr(sys.modules[name], "__file__", "") or "")
@@ -140,6 +141,12 @@ def _run_pytest(stage: str, files: list[Path], plugin: GradingPlugin) -> None:
             sys.modules.pop(stage, None)
         else:
             sys.modules[stage] = saved
+
+
+def _run_pytest(stage: str, files: list[Path], plugin: GradingPlugin) -> None:
+    """Run the suites in this (trusted) process; results come from the plugin."""
+    with _pytest_run(stage, plugin.module, files) as sink:
+        code = pytest.main([*map(str, files), *PYTEST_ARGS], plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.results:
         raise GraderError(
             f"the grading suites for {stage} did not run (pytest exit code {code}):\n"
@@ -161,22 +168,10 @@ class _PointsCollector:
 def stage_points(stage: str) -> dict:
     """Points of the stage's public tests and of its hidden suite, from their markers."""
     collector = _PointsCollector()
-    plugin = GradingPlugin(None, None)
-    saved = sys.modules.get(stage)
-    sys.modules[stage] = _NameSink()
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), _no_autoload():
-            pytest.main(
-                [*map(str, suite_files(stage)), "--collect-only", "-q", "-p", "no:cacheprovider",
-                 "--import-mode=importlib", "--rootdir", str(SUITES_DIR),
-                 "-c", str(SUITES_DIR / "pytest.ini")],
-                plugins=[plugin, collector],
-            )  # fmt: skip
-    finally:
-        if saved is None:
-            sys.modules.pop(stage, None)
-        else:
-            sys.modules[stage] = saved
+    files = suite_files(stage)
+    with _pytest_run(stage, _NameSink(), files):
+        pytest.main([*map(str, files), "--collect-only", *PYTEST_ARGS],
+                    plugins=[GradingPlugin(None, None), collector])  # fmt: skip
     return collector.points
 
 
