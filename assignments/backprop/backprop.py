@@ -4,6 +4,9 @@ Here a layer computes ``inputs @ weights + biases`` with weights shaped
 (n_inputs, n_neurons). Fill in the functions and the methods below. Run the
 public tests with ``pytest`` in this folder (or ``grade check backprop``).
 Do not change the names or the parameters.
+
+This file must stand alone: it cannot import your stage 4 work, so define the
+sigmoid (and its derivative) you need here, e.g. as ``_sigmoid(z)``.
 """
 
 import numpy as np
