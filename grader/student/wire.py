@@ -10,7 +10,8 @@ states. Values are encoded as a small tagged tree:
     None, bool, int, float, str          as themselves
     {"t": "list" | "tuple", "v": [...]}  sequences
     {"t": "dict", "v": [[key, value]]}   dicts with str keys
-    {"t": "nd", "b": i, "scalar": bool}  a numeric array (or NumPy scalar) in blob i
+    {"t": "nd", "b": i}                  a numeric array in blob i
+    {"t": "ns", "d": dtype, "v": number} a NumPy scalar (float64, int32, bool_, ...)
     {"t": "ref", "id": n, "kind": k, "type": name}  an object that stays in the child
     {"t": "unsupported", "type": name}   anything else
 
@@ -164,11 +165,17 @@ def encode_value(value, blobs, make_ref=None, depth=0):
     if kind is dict and all(type(k) is str for k in value):
         items = [[k, encode_value(v, blobs, make_ref, depth + 1)] for k, v in value.items()]
         return {"t": "dict", "v": items}
-    if kind is np.ndarray or isinstance(value, np.generic) and type(value).__module__ == "numpy":
+    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
+        # A NumPy scalar travels as a JSON number with its dtype: a list of thousands of
+        # them (a loss history) must not become thousands of .npy blobs.
+        if value.dtype.kind in NUMERIC_KINDS:
+            return {"t": "ns", "d": value.dtype.name, "v": value.item()}
+        return {"t": "unsupported", "type": f"numpy scalar of dtype {value.dtype}"}
+    if kind is np.ndarray:
         array = np.asarray(value)
         if array.dtype.kind in NUMERIC_KINDS and array.dtype.fields is None:
             blobs.append(array_to_npy(array))
-            return {"t": "nd", "b": len(blobs) - 1, "scalar": kind is not np.ndarray}
+            return {"t": "nd", "b": len(blobs) - 1}
         return {"t": "unsupported", "type": f"ndarray of dtype {array.dtype}"}
     if make_ref is not None and (callable(value) or _is_user_instance(value)):
         kind_name = "callable" if callable(value) and not _is_user_instance(value) else "object"
@@ -225,12 +232,15 @@ def _decode(node, blobs, make_ref, limits, depth):
         index = node.get("b")
         if type(index) is not int or not 0 <= index < len(blobs):
             raise WireError("array refers to a missing blob")
-        array = npy_to_array(blobs[index])
-        if node.get("scalar") is True:
-            if array.shape != ():
-                raise WireError("scalar array with a shape")
-            return array[()]
-        return array
+        return npy_to_array(blobs[index])
+    if tag == "ns":
+        name, number = node.get("d"), node.get("v")
+        if name not in _SCALAR_DTYPES or type(number) not in (bool, int, float):
+            raise WireError("malformed NumPy scalar")
+        try:
+            return _SCALAR_DTYPES[name](number)
+        except (OverflowError, ValueError):
+            raise WireError(f"NumPy scalar out of range for {name}") from None
     if tag == "ref":
         ref_id, kind = node.get("id"), node.get("kind")
         type_name = node.get("type")
@@ -244,6 +254,13 @@ def _decode(node, blobs, make_ref, limits, depth):
         type_name = node.get("type")
         return Unsupported(type_name[:80] if type(type_name) is str else "?")
     raise WireError(f"unknown value tag {str(tag)[:40]!r}")
+
+
+_SCALAR_DTYPES = {
+    np.dtype(code).name: np.dtype(code).type
+    for code in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                 "uint64", "float16", "float32", "float64")
+}  # fmt: skip
 
 
 class Unsupported:
