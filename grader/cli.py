@@ -329,7 +329,9 @@ def demo(outdir, jobs):
     click.echo(f"{'student':<8} {'score':>9} {'%':>5}  first problem")
     for item in result.graded:
         report = item.report
-        first = next((t for t in report.tests if t.status != "passed"), None)
+        failing = [t for t in report.tests if t.status != "passed"]
+        # The most telling failure: the first with a hint, else the first.
+        first = next((t for t in failing if "Hint:" in t.output), failing[0] if failing else None)
         problem = "" if first is None else f"{first.status}: {first.name}"
         if first is not None and first.output:
             lines = first.output.strip().splitlines()
