@@ -10,12 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from grader import __version__, isolation
 from grader.course import get_stage
 from grader.errors import GraderError
-from grader.plugin import GradingPlugin
 from grader.proxy import Session, StudentModule
 from grader.report import Report, TestResult
 from grader.sandbox import Limits
@@ -64,9 +61,13 @@ def grade(
     if submission.problem:
         session.unavailable = f"the submission could not run: {submission.problem}"
     files = suite_files(stage, public_only)
-    plugin = GradingPlugin(StudentModule(session, stage), submission, files[:1])
     try:
+        # Start the student process first: its start-up (interpreter, NumPy, namespaces)
+        # overlaps with importing pytest and collecting the suites, here.
         session.prestart()
+        from grader.plugin import GradingPlugin  # imports pytest
+
+        plugin = GradingPlugin(StudentModule(session, stage), submission, files[:1])
         _run_pytest(stage, files, plugin)
     finally:
         session.close()
@@ -143,8 +144,10 @@ def _pytest_run(stage: str, module, files: list[Path]):
             sys.modules[stage] = saved
 
 
-def _run_pytest(stage: str, files: list[Path], plugin: GradingPlugin) -> None:
-    """Run the suites in this (trusted) process; results come from the plugin."""
+def _run_pytest(stage: str, files: list[Path], plugin) -> None:
+    """Run the suites in this (trusted) process; results come from ``plugin``."""
+    import pytest
+
     with _pytest_run(stage, plugin.module, files) as sink:
         code = pytest.main([*map(str, files), *PYTEST_ARGS], plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.results:
@@ -167,6 +170,10 @@ class _PointsCollector:
 
 def stage_points(stage: str) -> dict:
     """Points of the stage's public tests and of its hidden suite, from their markers."""
+    import pytest
+
+    from grader.plugin import GradingPlugin
+
     collector = _PointsCollector()
     files = suite_files(stage)
     with _pytest_run(stage, _NameSink(), files):

@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 from grader.errors import SubmissionError
 from grader.sandbox import LoadRequest
 
@@ -103,6 +101,8 @@ def _unrunnable(stage, path, problem, kind="py", raw=b""):
 
 
 def _read_notebook(stage, path, text, raw) -> Submission:
+    import nbformat  # only for notebooks: it costs a tenth of a second to import
+
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several types for malformed input

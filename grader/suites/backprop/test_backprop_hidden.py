@@ -1101,8 +1101,10 @@ def xor_hint(net, initial, first, last, y_pred):
 @pytest.mark.points(4)
 @pytest.mark.function("NeuralNetwork.train")
 def test_train_learns_xor(student):
-    """NeuralNetwork(2, 4, 1, seed=s).train(X, y, 1.0, 5000) classifies XOR, for s = 0, 1, 2."""
-    for seed in (0, 1, 2):
+    """NeuralNetwork(2, 4, 1, seed=s).train(X, y, 1.0, 5000) classifies XOR, for s = 1, 2."""
+    # Seed 0 is trained by the public test_learns_xor, which runs in every grading: the
+    # contract's three seeds are covered without paying for a fourth training run.
+    for seed in (1, 2):
         call = f"NeuralNetwork(2, 4, 1, seed={seed}).train(X_xor, y_xor, 1.0, 5000)"
         net = student.NeuralNetwork(2, 4, 1, seed=seed)
         initial = {key: getattr(net, key) for key in PARAMS}
