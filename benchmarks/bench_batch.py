@@ -18,20 +18,10 @@ from pathlib import Path
 import nbformat
 
 from grader.batch import run_batch
-from grader.course import STAGES
+from grader.course import STAGES, standalone_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
-
-
-def reference_source(stage: str) -> str:
-    source = (ROOT / "reference" / f"{stage}.py").read_text()
-    activations = (
-        (ROOT / "reference" / "activations.py").read_text().split("import numpy as np\n", 1)[1]
-    )
-    return source.replace(
-        "from reference.activations import sigmoid, sigmoid_derivative\n", activations
-    )
 
 
 def as_notebook(source: str) -> str:
@@ -42,7 +32,7 @@ def as_notebook(source: str) -> str:
 
 def make_class(folder: Path, per_stage: int) -> None:
     for stage in STAGES:
-        sources = [reference_source(stage)]
+        sources = [standalone_reference(stage)]
         sources += [p.read_text() for p in sorted((FIXTURES / stage).glob("*.py"))]
         for index, source in zip(range(per_stage), itertools.cycle(sources), strict=False):
             student = folder / stage / f"student{index:03d}"
@@ -68,8 +58,10 @@ def main():
             result = run_batch(
                 stage, [scratch / "class" / stage], scratch / "out" / stage, jobs=args.jobs
             )
-            first += time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            first += elapsed
             times += [g.report.execution_time for g in result.graded]
+            print(f"  {stage:<12} {len(result.graded)} graded in {elapsed:.1f} s")
             start = time.perf_counter()
             cached = run_batch(
                 stage, [scratch / "class" / stage], scratch / "out" / stage, jobs=args.jobs

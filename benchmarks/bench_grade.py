@@ -22,28 +22,17 @@ import nbformat
 
 from grader import isolation
 from grader.api import grade
-from grader.course import STAGES
+from grader.course import STAGES, standalone_reference
 from grader.sandbox import Limits
 from grader.submission import read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def reference_source(stage: str) -> str:
-    """The reference module made self-contained (backprop imports activations)."""
-    source = (ROOT / "reference" / f"{stage}.py").read_text()
-    activations = (
-        (ROOT / "reference" / "activations.py").read_text().split("import numpy as np\n", 1)[1]
-    )
-    return source.replace(
-        "from reference.activations import sigmoid, sigmoid_derivative\n", activations
-    )
-
-
 def write_submissions(folder: Path) -> dict[tuple[str, str], Path]:
     paths = {}
     for stage in STAGES:
-        source = reference_source(stage)
+        source = standalone_reference(stage)
         py = folder / "py" / stage / f"{stage}.py"
         py.parent.mkdir(parents=True)
         py.write_text(source)

@@ -32,6 +32,14 @@ def _grade(stage, path, **options):
 
 
 stage_argument = click.argument("stage", type=click.Choice(STAGES))
+public_only_option = click.option("--public-only", is_flag=True, help="Run only the public tests.")
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=Limits.timeout,
+    show_default=True,
+    help="Seconds one call into a student's code may take.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,14 +76,8 @@ def list_stages():
     "gradescope: strictly Gradescope's results.json; junit: JUnit "
     "XML for CI; prairielearn: PrairieLearn's results.json (score as a fraction).",
 )
-@click.option("--public-only", is_flag=True, help="Run only the public tests.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=Limits.timeout,
-    show_default=True,
-    help="Seconds one call into the student's code may take.",
-)
+@public_only_option
+@timeout_option
 @click.option(
     "--fail-under",
     type=click.FloatRange(0, 100),
@@ -208,14 +210,8 @@ def doctor():
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Submissions graded at once (default: the number of cores).")  # fmt: skip
 @click.option("--force", is_flag=True, help="Regrade everything, ignoring the cache.")
-@click.option("--public-only", is_flag=True, help="Run only the public tests.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=Limits.timeout,
-    show_default=True,
-    help="Seconds one call into a student's code may take.",
-)
+@public_only_option
+@timeout_option
 @click.option(
     "--show-hidden-messages",
     is_flag=True,
@@ -260,13 +256,7 @@ def export():
 @stage_argument
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("autograder.zip"), show_default=True)  # fmt: skip
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=Limits.timeout,
-    show_default=True,
-    help="Seconds one call into a student's code may take.",
-)
+@timeout_option
 def export_gradescope(stage, output, timeout):
     """Build Gradescope's autograder zip for STAGE (setup.sh, run_autograder, a wheel)."""
     from grader import export as export_module

@@ -6,6 +6,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS_DIR = PROJECT_ROOT / "assignments"
+REFERENCE_DIR = PROJECT_ROOT / "reference"
 STAGES = ("neuron", "layer", "batch", "activations", "backprop")
 
 
@@ -44,3 +45,12 @@ def get_stage(name: str) -> Stage:
     if name not in STAGES:
         raise KeyError(f"unknown stage {name!r}; choose one of: {', '.join(STAGES)}")
     return Stage(name)
+
+
+def standalone_reference(stage: str) -> str:
+    """The reference module of ``stage`` as one self-contained file, the way a student
+    hands it in: backprop's import of the activations stage is inlined."""
+    source = (REFERENCE_DIR / f"{get_stage(stage).name}.py").read_text(encoding="utf-8")
+    activations = (REFERENCE_DIR / "activations.py").read_text(encoding="utf-8")
+    body = activations.split("import numpy as np\n", 1)[1]
+    return source.replace("from reference.activations import sigmoid, sigmoid_derivative\n", body)

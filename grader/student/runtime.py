@@ -305,17 +305,22 @@ def describe_error(exc, label=None, cell=None):
     return error
 
 
-def serve(host, requests, replies):
+def frames(fd):
+    """The grader's requests, one (header, blobs) at a time, until the pipe closes."""
     reader = wire.FrameReader()
     while True:
         frame = reader.next_frame()
-        while frame is None:
-            data = os.read(requests, 1 << 20)
-            if not data:
-                return
-            reader.feed(data)
-            frame = reader.next_frame()
-        header, blobs = frame
+        if frame is not None:
+            yield frame
+            continue
+        data = os.read(fd, 1 << 20)
+        if not data:
+            return
+        reader.feed(data)
+
+
+def serve(host, requests, replies):
+    for header, blobs in requests:
         if header.get("op") == "exit":
             return
         try:
@@ -343,15 +348,10 @@ def main():
     sys.stdin = open(os.devnull)
     sys.stdout = CappedStream(1, OUTPUT_CAP)
     sys.stderr = CappedStream(2, OUTPUT_CAP)
-    reader = wire.FrameReader()
-    frame = None
-    while frame is None:
-        data = os.read(requests, 1 << 20)
-        if not data:
-            return
-        reader.feed(data)
-        frame = reader.next_frame()
-    header, _ = frame
+    requests = frames(requests)
+    header, _ = next(requests, ({}, []))
+    if "cells" not in header:
+        return
     host = Host(config["stage"], header["filename"])
     report = host.load(header["cells"], header["filename"])
     wire.write_frame(replies, {"ok": True, "value": wire.encode_value(report, [])})

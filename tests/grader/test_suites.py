@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from grader.api import grade
-from grader.course import STAGES, get_stage
+from grader.course import STAGES, get_stage, standalone_reference
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "submissions"
-REFERENCE = Path(__file__).resolve().parents[2] / "reference"
 
 
 def fixture_files():
@@ -42,14 +41,9 @@ def expectations(path: Path) -> dict:
 
 
 def reference_submission(stage: str, tmp_path: Path) -> Path:
-    """The reference module as a self-contained submission (its project imports inlined)."""
-    source = (REFERENCE / f"{stage}.py").read_text()
-    activations = (REFERENCE / "activations.py").read_text().split("import numpy as np\n", 1)[1]
-    source = source.replace(
-        "from reference.activations import sigmoid, sigmoid_derivative\n", activations
-    )
+    """The reference implementation written out as a student's submission."""
     path = tmp_path / f"{stage}.py"
-    path.write_text(source)
+    path.write_text(standalone_reference(stage))
     return path
 
 
