@@ -35,6 +35,8 @@ LEVELS = ("baseline", "userns", "root")
 UID_BASE = 61000  # slot n runs as uid/gid UID_BASE + n
 MAX_SLOTS = 64
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_DUMPABLE = 4
+WORLD_WRITABLE = frozenset({Path("/var/tmp"), Path("/dev/shm"), Path("/run/lock")})
 _FLAGS = 0x00020000 | 0x40000000 | 0x20000000 | 0x08000000 | 0x04000000  # NS NET PID IPC UTS
 _CLONE_NEWUSER = 0x10000000
 
@@ -124,6 +126,12 @@ def choose(required: str | None = None, requested: str | None = None) -> Level:
     ``required``. Raises IsolationError when the machine cannot provide it."""
     available = detect()
     level = available
+    if requested == "userns" and os.geteuid() == 0:
+        # Root inside a user namespace is root on every host file it can see.
+        raise IsolationError(
+            "the userns level is for graders that are not root; as root, use 'root' "
+            "(the default) or, for trusted code only, 'baseline'"
+        )
     if requested and requested != available.name:
         if LEVELS.index(requested) > LEVELS.index(available.name):
             raise IsolationError(
@@ -186,6 +194,9 @@ def hidden_paths(runtime: Path, child_root: Path, extra: tuple[Path, ...] = ()) 
         runtime, child_root,
     ]  # fmt: skip
     hide = {PROJECT_ROOT, Path(tempfile.gettempdir()).resolve(), Path("/home"), Path("/root")}
+    # World-writable folders besides the temporary one: covered, so that nothing written
+    # there outlives the grading or reaches the next submission.
+    hide |= WORLD_WRITABLE
     for folder in {*site.getsitepackages(), sysconfig.get_paths()["purelib"]}:
         hide.add(Path(folder).resolve())
     hide |= {Path(p).resolve() for p in extra}
@@ -210,15 +221,14 @@ def hidden_paths(runtime: Path, child_root: Path, extra: tuple[Path, ...] = ()) 
     # Mount in order of depth, so that a kept folder can hold a hidden one (the
     # interpreter's prefix holds site-packages) which holds a kept one (NumPy).
     tmp = Path(tempfile.gettempdir()).resolve()
-    steps = [
-        (
-            len(h.parts),
-            0,
-            ["hide", str(h), "mode=1777,size=16m" if h == tmp else "mode=755,size=1m"],
-        )
-        for h in hide
-    ]
-    steps += [(len(k.parts), 1, ["keep", str(k)]) for k in keep]
+    writable = {tmp, *WORLD_WRITABLE}
+
+    def tmpfs_options(path):  # writable for all where the real folder is, else read-only
+        return "mode=1777,size=16m" if path in writable else "mode=755,size=1m"
+
+    steps = [(len(h.parts), 0, ["hide", str(h), tmpfs_options(h)]) for h in hide]
+    # Kept paths come back read-only, but for the child's own folder (its work directory).
+    steps += [(len(k.parts), 1, ["keep", str(k), k == child_root]) for k in keep]
     return {"steps": [step for _, _, step in sorted(steps)], "keep": [str(k) for k in keep]}
 
 
@@ -229,6 +239,13 @@ def become_subreaper() -> None:
     """Adopt orphaned descendants (a double-forked daemon) so they can be killed."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def protect_grader() -> None:
+    """Make this process non-dumpable: a same-uid student process (baseline level) can then
+    no longer open /proc/<grader>/fd/* (writing into the grader's stdout) or ptrace it."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def kill_orphans(keep: frozenset[int] = frozenset(), rounds: int = 20) -> int:
@@ -242,9 +259,9 @@ def kill_orphans(keep: frozenset[int] = frozenset(), rounds: int = 20) -> int:
     killed = 0
     own_session = os.getsid(0)
     for _ in range(rounds):  # bounded: zombies and races must not spin forever
-        children = [pid for pid in _children(str(os.getpid())) if pid not in keep]
+        candidates = [pid for pid in children() if pid not in keep]
         orphans = []
-        for pid in children:
+        for pid in candidates:
             try:
                 if os.getsid(pid) != own_session:
                     orphans.append(pid)
@@ -261,9 +278,11 @@ def kill_orphans(keep: frozenset[int] = frozenset(), rounds: int = 20) -> int:
     return killed
 
 
-def _children(ppid: str) -> list[int]:
+def children(ppid: str | None = None) -> list[int]:
+    """The pids of the children of process ``ppid`` (default: this one)."""
+    ppid = ppid or str(os.getpid())
     try:
-        with open(f"/proc/self/task/{ppid}/children") as handle:
+        with open(f"/proc/{ppid}/task/{ppid}/children") as handle:
             return [int(x) for x in handle.read().split()]
     except OSError:
         pids = []

@@ -6,6 +6,8 @@ as plain data. A crash or timeout ends only the test that caused it: the next
 request starts a fresh student process (the submission is loaded again).
 """
 
+import time
+
 from grader.errors import (
     MissingName,
     StudentCrash,
@@ -21,6 +23,7 @@ from grader.student import wire
 # After this many timeouts, a function is not called again in the same grading: its
 # remaining tests fail at once instead of each waiting for the deadline.
 HANG_LIMIT = 2
+ARRAY_ATTRIBUTES = frozenset({"shape", "ndim", "dtype", "size", "T", "real", "imag", "flat"})
 
 
 class Session:
@@ -35,6 +38,7 @@ class Session:
         self.restarts = 0
         self.spare: StudentProcess | None = None  # started ahead of its first use
         self.stdout: list[str] = []
+        self.spent = 0.0  # seconds spent in calls, against limits.total_seconds
         self.timeouts: dict[str, int] = {}  # function name -> calls that ran out of time
         self.stderr: list[str] = []
 
@@ -58,7 +62,7 @@ class Session:
             self.unavailable = "the submission could not be loaded: invalid load report"
             raise StudentUnavailable(self.unavailable)
         if self.load_report is None:
-            self.load_report = report
+            self.load_report = sanitize_load_report(report)
         else:
             self.restarts += 1
         self.process = process
@@ -100,11 +104,20 @@ class Session:
         """Send a request; returns the decoded reply dict of values."""
         self.ensure_started()
         generation = self.generation
+        remaining = self.limits.total_seconds - self.spent
+        if remaining <= 0:
+            raise StudentTimeout(
+                f"not run: the submission used up its total time of {self.limits.total_seconds:g} s"
+            )
+        started = time.monotonic()
         try:
-            reply, reply_blobs = self.process.exchange(header, blobs, self.limits.timeout, what)
+            timeout = min(self.limits.timeout, remaining)
+            reply, reply_blobs = self.process.exchange(header, blobs, timeout, what)
         except StudentError:
             self.discard()
             raise
+        finally:
+            self.spent += time.monotonic() - started
         if reply.get("ok") is not True:
             error = reply.get("error")
             function = what.removeprefix("calling ")
@@ -137,6 +150,35 @@ class Session:
             raise StudentCrash(
                 f"{what} belongs to a student process that was restarted after an earlier failure"
             )
+
+
+def sanitize_load_report(report: dict) -> dict:
+    """The child's load report, cut down to what a report may hold: it comes from the
+    untrusted side and could otherwise be megabytes of forged 'errors'."""
+
+    def text(value, limit):
+        return str(value)[:limit] if isinstance(value, str | int | float) else ""
+
+    errors = []
+    for error in list(report.get("errors") or [])[:20]:
+        if not isinstance(error, dict):
+            continue
+        frames = [
+            {
+                "file": text(f.get("file"), 200),
+                "line": f["line"] if type(f.get("line")) is int else None,
+                "code": text(f.get("code"), 200),
+            }
+            for f in list(error.get("frames") or [])[:5]
+            if isinstance(f, dict)
+        ]
+        clean = {"type": text(error.get("type"), 80), "message": text(error.get("message"), 2000),
+                 "frames": frames}  # fmt: skip
+        if type(error.get("cell")) is int:
+            clean["cell"] = error["cell"]
+        errors.append(clean)
+    names = [text(n, 100) for n in list(report.get("names") or [])[:500] if isinstance(n, str)]
+    return {"errors": errors, "names": names}
 
 
 def _has_refs(value):
@@ -202,7 +244,9 @@ class RemoteObject(_Remote):
     __slots__ = ()
 
     def __getattr__(self, name):
-        if name.startswith("__"):
+        # NumPy reads .shape, .ndim, ... from any object (np.shape(x)): a remote object
+        # must never answer for an array.
+        if name.startswith("__") or name in ARRAY_ATTRIBUTES:
             raise AttributeError(name)
         session = self._session
         session.check_generation(self._generation, self._type)

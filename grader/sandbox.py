@@ -44,6 +44,8 @@ class Limits:
     open_files: int = 64
     processes: int = 0  # RLIMIT_NPROC; 0 = unset (root ignores it anyway)
     output_bytes: int = 8 * 1024  # stdout/stderr kept for the feedback, per stream
+    reply_mb: int = 64  # largest reply (one returned value) the grader accepts
+    total_seconds: float = 300.0  # wall time all calls into one submission may take together
 
 
 @dataclass
@@ -104,10 +106,11 @@ class StudentProcess:
         self.workdir.mkdir()
         (self.workdir / request.filename).write_bytes(request.source_bytes)
         self.slot = None
+        self.foreign: frozenset[int] = frozenset()
         self.stdout_path = self.root / "stdout"
         self.stderr_path = self.root / "stderr"
         self.proc = None
-        self.reader = wire.FrameReader()
+        self.reader = wire.FrameReader(max_bytes=limits.reply_mb * 1024 * 1024)
 
     def start(self) -> dict:
         """Start the child and run the submission's top level; returns the load report."""
@@ -122,10 +125,11 @@ class StudentProcess:
         gets on with other work, then waits for the submission's code (``start``)."""
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
+        isolation_config = self._isolation_config()  # may tighten the limits: first
         config = {
             "stage": self.request.stage,
             "limits": asdict(self.limits),
-            "isolation": self._isolation_config(),
+            "isolation": isolation_config,
         }
         command = [
             sys.executable, "-I", "-S", "-c", BOOT.format(path=str(runtime_dir())),
@@ -139,6 +143,8 @@ class StudentProcess:
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
         }
+        # The caller's own children, there before this one: never taken for its orphans.
+        self.foreign = frozenset(isolation.children())
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
                 command,
@@ -190,8 +196,13 @@ class StudentProcess:
             self.kill()
             raise StudentTimeout(f"{what} took longer than {timeout:g} s and was stopped") from None
         except (BrokenPipeError, EOFError):
+            # The child is dying on its own: let it finish, so that its exit status (which
+            # the namespace's outer process passes on) says how, then make sure.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=2)
+            reason = self.death_reason(what)
             self.kill()
-            raise StudentCrash(self.death_reason(what)) from None
+            raise StudentCrash(reason) from None
         except wire.WireError as exc:
             self.kill()
             raise StudentCrash(f"the student process sent an invalid reply ({exc})") from None
@@ -222,7 +233,7 @@ class StudentProcess:
         return frame
 
     def death_reason(self, what) -> str:
-        code = self.proc.wait() if self.proc else None
+        code = self.proc.poll() if self.proc else None
         if code is None:
             return f"the student process ended while {what}"
         if code < 0:
@@ -252,7 +263,7 @@ class StudentProcess:
         LIVE_PIDS.discard(self.proc.pid)
         # Whatever escaped the process group (a double-forked daemon) was adopted by
         # this process, a child subreaper: kill it too.
-        isolation.kill_orphans(keep=frozenset(LIVE_PIDS))
+        isolation.kill_orphans(keep=frozenset(LIVE_PIDS) | self.foreign)
 
     def output(self) -> tuple[str, str]:
         """What the child printed, truncated to the limit."""

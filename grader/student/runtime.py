@@ -147,6 +147,8 @@ def isolate(iso, replies):
             source = f"/proc/self/fd/{handles[step[1]]}"
             _make_like(source, step[1])
             mount(source, step[1], None, MS_BIND | MS_REC)
+            if not step[2]:  # read-only, except the child's own folder
+                mount(None, step[1], None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
     for fd in handles.values():
         os.close(fd)
     child = os.fork()

@@ -152,7 +152,7 @@ def encode_value(value, blobs, make_ref=None, depth=0):
     instance, a function) into a reference id; without it such objects are
     reported as unsupported.
     """
-    if depth > MAX_DEPTH:
+    if depth >= MAX_DEPTH:  # the leaf itself sits at MAX_DEPTH, which the decoder accepts
         return {"t": "unsupported", "type": "nesting too deep"}
     kind = type(value)
     if value is None or kind in (bool, int, str):
@@ -168,11 +168,10 @@ def encode_value(value, blobs, make_ref=None, depth=0):
     if isinstance(value, np.generic) and type(value).__module__ == "numpy":
         # A NumPy scalar travels as a JSON number with its dtype: a list of thousands of
         # them (a loss history) must not become thousands of .npy blobs.
-        if value.dtype.kind in NUMERIC_KINDS:
+        if value.dtype.name in _SCALAR_DTYPES:
             return {"t": "ns", "d": value.dtype.name, "v": value.item()}
-        return {"t": "unsupported", "type": f"numpy scalar of dtype {value.dtype}"}
-    if kind is np.ndarray:
-        array = np.asarray(value)
+    if kind is np.ndarray or isinstance(value, np.generic) and type(value).__module__ == "numpy":
+        array = np.asarray(value)  # other scalars (longdouble) go as a 0-d array
         if array.dtype.kind in NUMERIC_KINDS and array.dtype.fields is None:
             blobs.append(array_to_npy(array))
             return {"t": "nd", "b": len(blobs) - 1}

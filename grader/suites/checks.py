@@ -62,6 +62,17 @@ def summarize(value, limit=160) -> str:
     return text[: limit - 3] + "..." if len(text) > limit else text
 
 
+def shape_of(value) -> tuple | None:
+    """The shape of a numeric answer, or None when it is not numeric data. Never asks the
+    value for its ``.shape``: a remote object can claim any shape it likes."""
+    if isinstance(value, Unsupported | RemoteObject | RemoteCallable) or value is None:
+        return None
+    try:
+        return np.asarray(value, dtype=float).shape
+    except (TypeError, ValueError):
+        return None
+
+
 def describe_inputs(inputs: dict) -> str:
     return ", ".join(f"{name}={summarize(value, 80)}" for name, value in inputs.items())
 

@@ -44,7 +44,7 @@ import pytest
 from grader import isolation
 from grader.api import grade
 from grader.course import PROJECT_ROOT, get_stage
-from grader.errors import GraderError
+from grader.errors import GraderError, IsolationError
 from grader.report import Report
 from grader.sandbox import Limits, runtime_dir
 
@@ -422,6 +422,7 @@ def job_bystander() -> Outcome:
 SECRET = f"s3cr3t-{uuid.uuid4().hex}"
 HONEST_CHEATS = [  # cheats that must earn nothing, and do
     "monkeypatch_compare.py",
+    "fake_shape_attribute.py",
     "always_equal_object.py",
     "float_subclass.py",
     "ndarray_subclass.py",
@@ -431,10 +432,6 @@ HONEST_CHEATS = [  # cheats that must earn nothing, and do
     "forge_atexit.ipynb",
 ]
 CHEAT_BUGS = {  # cheats that earn points today: known grader bugs and limitations
-    "fake_shape_attribute.py": "BUG: RemoteObject.__getattr__ forwards any attribute to the "
-    "student process, and np.shape()/np.ndim() read `.shape`/`.ndim` duck-typed: an object "
-    "carrying only a `.shape` passes test_network_parameter_shapes and "
-    "test_dense_backward_bias_shape (+3 points)",
     "warning_suppression.py": "LIMITATION: 'no overflow warning' is reported by the untrusted "
     "child; np.seterr(all='ignore') in the submission earns the warning points of "
     "test_sigmoid_known_values / test_sigmoid_extreme_range with the naive formula",
@@ -487,7 +484,6 @@ JOBS["both_py_and_ipynb:cli"] = (2, job_cli, ("both_py_and_ipynb",))
 JOBS["env_proc_probe.py"] = (4, job_env_secret, (SECRET,))
 JOBS["network_probe.py"] = (1, job_network, ())
 JOBS["write_outside.py@root"] = (1, job_write_outside, ("root",))
-JOBS["write_outside.py@userns"] = (1, job_write_outside, ("userns",))
 JOBS["modify_grader_install.py@root"] = (1, job_modify_install, ("root",))
 JOBS["empty"] = (1, job_generated, ("empty",))
 JOBS["huge_notebook"] = (2, job_generated, ("huge_notebook",))
@@ -781,14 +777,6 @@ def test_one_bad_function_costs_only_its_own_tests(farm, name):
     assert outcome.elapsed < BOUND
 
 
-@pytest.mark.xfail(
-    ISOLATED,
-    strict=True,
-    reason="BUG: StudentProcess.exchange() calls kill() before death_reason(): at the "
-    "userns/root levels killpg() SIGKILLs the outer process that was about to mirror the "
-    "child's death, so a segfault, an abort or os._exit(0) is reported as 'being killed "
-    "(memory or CPU limit?)'",
-)
 @needs("segfault.py")
 def test_a_crash_is_reported_in_plain_words(farm):
     """A segmentation fault in the student's function is reported as one, in every test
@@ -866,11 +854,6 @@ def test_no_process_outlives_grading(farm, name, level):
 
 
 @needs_root
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: spawn() serialises asdict(self.limits) before _isolation_config() sets "
-    "processes=64, so RLIMIT_NPROC is never applied at the root level",
-)
 @needs("fork_bomb.py@root")
 def test_fork_bomb_is_stopped_by_the_process_limit(farm):
     """At the root level the slot's uid has a process-count limit (64): the fork bomb
@@ -896,12 +879,6 @@ def test_files_outside_the_work_directory_are_untouched(farm):
 
 
 @needs_root
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: at the root level /var/tmp and /dev/shm are neither hidden nor private: "
-    "the slot uid leaves files there that outlive grading (disk/RAM use, a channel to later "
-    "submissions)",
-)
 @needs("write_outside.py@root")
 def test_no_files_left_in_world_writable_folders(farm):
     """No file the submission created survives grading in /var/tmp or /dev/shm."""
@@ -922,26 +899,14 @@ def test_grader_install_is_untouched(farm):
 
 
 @needs_root
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `--isolation userns` as root maps the child's uid 0 to the real root: "
-    "it writes host files (here a sentinel in /var/tmp), and the kept bind mounts "
-    "(runtime, NumPy, the interpreter) are not read-only",
-)
-@needs("write_outside.py@userns")
-def test_userns_level_chosen_by_root_protects_host_files(farm):
-    """Asking for the userns level while running as root still leaves files outside the
-    work directory untouched."""
-    outcome = farm("write_outside.py@userns")
-    assert outcome.report.isolation == "userns"
-    assert outcome.extra["changed"] == [] and outcome.extra["left"] == []
+@pytest.mark.skipif(os.geteuid() != 0, reason="the userns level as root: needs root")
+def test_userns_level_is_refused_to_root():
+    """As root, the userns level would make the student root on every host file it can see:
+    asking for it is refused with a clear error, never run."""
+    with pytest.raises(IsolationError, match="not root"):
+        isolation.choose(requested="userns")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: isolation.kill_orphans() kills and reaps every child of the calling "
-    "process that is in another session, not only those the submission started",
-)
 @needs("bystander")
 def test_grading_spares_the_callers_own_processes(farm):
     """A process the caller of grade() started in its own session is still alive after
@@ -994,12 +959,6 @@ def test_gigantic_values_do_not_exhaust_the_grader(farm):
     assert outcome.elapsed < BOUND
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the load report is trusted as sent: describe_error() copies a "
-    "SyntaxError's `text` (and traceback lines) uncapped, and Report.load_errors keeps "
-    "them, so a 5 MB source line lands in the report JSON",
-)
 @needs("huge_load_error.py")
 def test_report_stays_small_after_a_gigantic_load_error(farm):
     """A SyntaxError with a 5 MB source line and a 10 MB message while loading: the report

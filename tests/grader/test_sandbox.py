@@ -9,6 +9,7 @@ the protocol from the other end.
 
 import io
 import json
+import os
 import struct
 import time
 import tracemalloc
@@ -251,15 +252,10 @@ def test_numpy_scalars_keep_their_dtype():
         assert type(back) is type(value) and back == value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: encode_value() sends any numeric NumPy scalar as {'t': 'ns', 'd': "
-    "dtype.name}, but _SCALAR_DTYPES lacks float128 (np.longdouble), so the grader takes "
-    "the reply for an invalid one and restarts the student process",
-)
 def test_long_double_scalar_crosses_the_wire():
     """np.longdouble is a numeric scalar like the others: it crosses (as some float)."""
-    back = wire.decode_value(wire.encode_value(np.longdouble(1.5), []), [])
+    blobs: list = []
+    back = wire.decode_value(wire.encode_value(np.longdouble(1.5), blobs), blobs)
     assert back == 1.5
 
 
@@ -307,22 +303,16 @@ def test_odd_types_are_encoded_as_unsupported(value):
     assert isinstance(wire.decode_value(node, blobs), Unsupported)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: off by one between the two sides: encode_value() puts its 'nesting too "
-    "deep' leaf at depth MAX_DEPTH + 1, which _decode() refuses (depth > MAX_DEPTH), so a "
-    "deeply nested return value is an 'invalid reply' crash (process restarted) instead of "
-    "an unsupported value",
-)
 def test_nesting_deeper_than_the_limit_is_cut_off_when_encoding():
     """A list nested deeper than MAX_DEPTH is encoded with an "unsupported" leaf."""
     value: list = [1.0]
     for _ in range(wire.MAX_DEPTH + 5):
         value = [value]
     decoded = wire.decode_value(wire.encode_value(value, []), [])
-    for _ in range(wire.MAX_DEPTH + 1):
-        decoded = decoded[0]
-    assert isinstance(decoded, Unsupported)
+    depth = 0
+    while isinstance(decoded, list):
+        decoded, depth = decoded[0], depth + 1
+    assert isinstance(decoded, Unsupported) and depth == wire.MAX_DEPTH
 
 
 def test_unsupported_is_never_equal_to_anything():
@@ -372,6 +362,8 @@ def test_isolation_levels_are_never_silently_lowered():
                 isolation.choose(required=name)
         else:
             assert isolation.choose(required=name).name == LEVEL.name
+            if name == "userns" and os.geteuid() == 0:
+                continue  # refused to root on purpose: test_userns_level_is_refused_to_root
             assert isolation.choose(requested=name).name == name
 
 
@@ -510,12 +502,6 @@ def test_resource_limits_are_applied():
 
 
 @pytest.mark.skipif(LEVEL.name != "root", reason=f"root level only (this machine: {LEVEL.name})")
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: StudentProcess.spawn() builds config['limits'] = asdict(self.limits) before "
-    "_isolation_config() replaces self.limits with processes=64, so the child never sets "
-    "RLIMIT_NPROC at the root level",
-)
 def test_process_count_is_limited_at_the_root_level():
     """At the root level the slot uid gets a process-count limit (64 by default)."""
     live, student = session(PROBE)

@@ -25,6 +25,7 @@ from grader.suites.checks import (
     expect_close,
     expect_true,
     expect_unchanged,
+    shape_of,
     summarize,
 )
 from reference import backprop as ref
@@ -393,7 +394,7 @@ def test_dense_backward_bias_shape(student, rng):
     case = dense_case(rng, 4, 2, 3)
     got = student.dense_backward(*case.values())
     dbiases = got[2] if isinstance(got, tuple | list) and len(got) == 3 else got
-    shape = np.shape(dbiases) if not isinstance(dbiases, list) else np.asarray(dbiases).shape
+    shape = shape_of(dbiases)
     expect_true(
         shape == (3,),
         f"dense_backward(dvalues of shape (4, 3), inputs of shape (4, 2), weights of shape (2, 3)) "
@@ -551,7 +552,7 @@ def network_case(rng, N, D, H, M):
 
 
 def params_text(p):
-    shapes = ", ".join(str(np.shape(v)) for v in p.values())
+    shapes = ", ".join(str(shape_of(v)) for v in p.values())
     return f"with W1, b1, W2, b2 set by the test to random arrays of shapes {shapes}"
 
 
@@ -567,7 +568,7 @@ def test_network_parameter_shapes(student):
         D, H, M = sizes
         expected = {"W1": (D, H), "b1": (H,), "W2": (H, M), "b2": (M,)}
         for name, shape in expected.items():
-            got = np.shape(getattr(net, name))
+            got = shape_of(getattr(net, name))
             if got == shape:
                 continue
             if len(shape) == 2 and got == shape[::-1]:
