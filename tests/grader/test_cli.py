@@ -1,6 +1,8 @@
 """The `grade` command line: exit codes, output formats, help."""
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 
@@ -8,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
+from grader.course import get_stage
 
 COMMANDS = ["list", "run", "check", "batch", "doctor", "release", "export", "demo"]
 
@@ -103,3 +106,16 @@ def test_output_file_written(wrong_neuron, tmp_path):
     )
     assert result.exit_code == 0
     assert json.loads(target.read_text())["max_score"] == 5
+
+
+def test_check_in_a_folder_with_both_files_takes_the_newer(tmp_path, correct_neuron):
+    """grade check in a stage folder as handed out (neuron.py and neuron.ipynb) checks the
+    file saved last instead of refusing the folder."""
+    folder = tmp_path / "neuron"
+    folder.mkdir()
+    shutil.copy(get_stage("neuron").notebook, folder / "neuron.ipynb")  # the untouched stub
+    shutil.copy(correct_neuron, folder / "neuron.py")
+    os.utime(folder / "neuron.ipynb", (1, 1))
+    result = CliRunner().invoke(main, ["check", "neuron", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "Checking neuron.py" in result.output
