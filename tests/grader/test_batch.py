@@ -124,3 +124,24 @@ def test_feedback_hides_hidden_test_messages(tmp_path, wrong_neuron):
     assert "hidden test(s) did not pass" in feedback
     run_batch("neuron", [root], out, jobs=1, show_hidden_messages=True)
     assert "the bias was added once per input" in (out / "feedback" / "bob.md").read_text()
+
+
+def test_interrupt_keeps_what_was_graded(klass, tmp_path):
+    """Ctrl-C during a batch keeps the submissions already graded (in the gradebook and the
+    cache); the next run grades only the rest."""
+    out = tmp_path / "out"
+
+    def interrupt_after_first(done, total, item):
+        if item is not None:
+            raise KeyboardInterrupt
+
+    result = run_batch("neuron", [klass], out, jobs=1, options={"public_only": True},
+                       progress=interrupt_after_first)  # fmt: skip
+    assert result.interrupted
+    assert len(result.graded) == 1
+    rows = [r for r in csv.DictReader(open(out / "gradebook.csv")) if r["status"] != "problem"]
+    assert len(rows) == 1
+    again = run_batch("neuron", [klass], out, jobs=2, options={"public_only": True})
+    assert not again.interrupted and len(again.graded) == 4
+    # The cache is by content: the one graded file (and any identical copy) is reused.
+    assert 1 <= sum(g.cached for g in again.graded) < 4
