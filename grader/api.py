@@ -69,7 +69,7 @@ def grade(
         session.prestart()
         from grader.plugin import GradingPlugin  # imports pytest
 
-        plugin = GradingPlugin(StudentModule(session, stage), submission, files[:1])
+        plugin = GradingPlugin(StudentModule(session, stage), submission)
         _run_pytest(stage, files, plugin)
     finally:
         session.close()

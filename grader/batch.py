@@ -24,7 +24,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grader import __version__
+from grader import __version__, outputs
+from grader.api import grade, suite_files
 from grader.course import get_stage
 from grader.errors import GraderError, SubmissionError
 from grader.report import Report, TestResult
@@ -179,8 +180,6 @@ def _deduplicate(found: Discovery) -> Discovery:
 
 def suite_digest(stage: str) -> str:
     """A hash of everything that decides a grade besides the submission."""
-    from grader.api import suite_files
-
     digest = hashlib.sha256(f"{__version__}:{stage}".encode())
     root = Path(__file__).resolve().parent
     files = [*suite_files(stage), root / "suites" / "checks.py"]
@@ -193,8 +192,6 @@ def suite_digest(stage: str) -> str:
 
 def _grade_one(stage: str, path: str, options: dict) -> dict:
     """Grade one submission in a worker process; never raises."""
-    from grader.api import grade
-
     try:
         return asdict(grade(stage, path, **options))
     except Exception as exc:  # one broken submission must never stop the batch
@@ -268,8 +265,6 @@ def run_batch(
             interrupted = True
     graded.sort(key=lambda g: g.student)
     result = BatchResult(stage, graded, found.problems, interrupted, time.perf_counter() - started)
-    from grader import outputs
-
     outputs.write_all(result, outdir, show_hidden_messages)
     return result
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from grader import __version__, api, formats, isolation
+from grader import __version__, api, batch, export, formats, isolation
 from grader.course import STAGES, get_stage
 from grader.errors import GraderError
 from grader.report import render_text
@@ -203,7 +203,7 @@ def doctor():
     click.echo(f"runtime: {runtime_dir()}")
 
 
-@main.command()
+@main.command(name="batch")
 @stage_argument
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -224,20 +224,20 @@ def doctor():
     is_flag=True,
     help="Include hidden tests' messages in the feedback (default: name and result).",
 )
-def batch(stage, submissions, outdir, jobs, force, public_only, timeout, show_hidden_messages):
+def batch_command(
+    stage, submissions, outdir, jobs, force, public_only, timeout, show_hidden_messages
+):
     """Grade a whole class for STAGE.
 
     SUBMISSIONS are files, folders (one folder or file per student, Canvas or
     Gradescope downloads) or zips. Results are cached by content: re-running skips
     unchanged submissions, and Ctrl-C keeps what was graded.
     """
-    from grader import batch as batch_module
-
     try:
-        result = batch_module.run_batch(
+        result = batch.run_batch(
             stage, list(submissions), outdir, jobs=jobs, force=force,
             options={"public_only": public_only, "limits": Limits(timeout=timeout)},
-            progress=batch_module.terminal_progress(),
+            progress=batch.terminal_progress(),
             show_hidden_messages=show_hidden_messages,
         )  # fmt: skip
     except GraderError as exc:
@@ -254,22 +254,20 @@ def batch(stage, submissions, outdir, jobs, force, public_only, timeout, show_hi
         sys.exit(130)
 
 
-@main.group()
-def export():
+@main.group(name="export")
+def export_group():
     """Package the grader for a platform."""
 
 
-@export.command(name="gradescope")
+@export_group.command(name="gradescope")
 @stage_argument
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("autograder.zip"), show_default=True)  # fmt: skip
 @timeout_option
 def export_gradescope(stage, output, timeout):
     """Build Gradescope's autograder zip for STAGE (setup.sh, run_autograder, a wheel)."""
-    from grader import export as export_module
-
     try:
-        path = export_module.gradescope_zip(stage, output, timeout)
+        path = export.gradescope_zip(stage, output, timeout)
     except GraderError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {path}: upload it as the assignment's autograder (zip file).")
@@ -283,10 +281,8 @@ def export_gradescope(stage, output, timeout):
 def release(stages, outdir, make_zip):
     """Write the student bundle for STAGES (default: all): stubs, notebooks, public tests,
     a README and a GitHub Actions workflow. It holds no hidden test and no reference."""
-    from grader import export as export_module
-
     try:
-        path = export_module.release(list(stages), outdir, make_zip)
+        path = export.release(list(stages), outdir, make_zip)
     except GraderError as exc:
         raise UsageProblem(str(exc)) from None
     click.echo(f"wrote {path}")
@@ -313,14 +309,12 @@ def demo(outdir, jobs):
     untouched starter stub, two typical mistakes, and a hostile submission that
     forges a score, snoops for the answers and hangs in one function.
     """
-    from grader import batch as batch_module
-
     click.echo(f"Grading the demo class in {DEMO_DIR / 'batch'} (isolation: "
                f"{isolation.detect().name}) ...")  # fmt: skip
-    result = batch_module.run_batch(
+    result = batch.run_batch(
         "batch", [DEMO_DIR / "batch"], outdir, jobs=jobs, force=True,
         options={"limits": Limits(timeout=3.0)},
-        progress=batch_module.terminal_progress(),
+        progress=batch.terminal_progress(),
     )  # fmt: skip
     click.echo("")
     click.echo(f"{'student':<8} {'score':>9} {'%':>5}  first problem")

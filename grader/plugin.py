@@ -31,10 +31,9 @@ MAX_OUTPUT = 2000
 
 
 class GradingPlugin:
-    def __init__(self, student, submission, public_files=()):
+    def __init__(self, student, submission):
         self.module = student  # not `student`: that name is the fixture below
         self._submission = submission
-        self.public_files = {str(p) for p in public_files}
         self.results: list[TestResult] = []
 
     # -- configuration
@@ -82,7 +81,7 @@ class GradingPlugin:
         if report.passed:
             status, output = "passed", ""
         else:
-            status, output = classify(call.excinfo, hidden, report)
+            status, output = classify(call.excinfo, hidden)
         doc = (item.function.__doc__ or "").strip().splitlines()
         if doc and status != "passed" and not output.startswith(doc[0]):
             output = f"{doc[0]}\n{output}" if output else doc[0]
@@ -99,7 +98,7 @@ class GradingPlugin:
         )
 
 
-def classify(excinfo, hidden, report) -> tuple[str, str]:
+def classify(excinfo, hidden) -> tuple[str, str]:
     """The status and the student-facing message for a test that did not pass."""
     if excinfo is None:
         return "failed", "the test did not pass"
