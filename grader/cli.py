@@ -193,6 +193,8 @@ def doctor():
         "files and use the network",
         "userns": "the baseline, plus no network, its own PID namespace, and the grader's "
         "files, the temporary folder and home folders hidden",
+        "uid": "the baseline, plus an unprivileged uid per concurrent slot with a "
+        "process-count limit; files readable by everyone and the network stay reachable",
         "root": "the userns level, plus an unprivileged uid per concurrent slot with a "
         "process-count limit",
     }

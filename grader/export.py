@@ -21,9 +21,15 @@ SETUP_SH = """#!/usr/bin/env bash
 # Runs once when Gradescope builds the autograder image (network available then).
 set -euo pipefail
 cd /autograder/source
-apt-get install -y python3 python3-pip python3-venv >/dev/null 2>&1 || true
+(apt-get update -qq && apt-get install -y -qq python3 python3-pip python3-venv) \
+    >/dev/null 2>&1 || true
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --quiet ./{wheel}
+# If the container refuses namespaces, the student's code runs as another uid without them
+# (the `uid` level): make the hidden suites, the reference and this folder unreadable to it.
+chmod -R go-rwx /autograder/source /autograder/venv/lib/python3*/site-packages/grader \
+    /autograder/venv/lib/python3*/site-packages/reference
+/autograder/venv/bin/grade doctor
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash

@@ -8,6 +8,10 @@ Levels, weakest first:
 - ``userns`` (not root, user namespaces allowed): the baseline plus new user, mount,
   PID, network, IPC and UTS namespaces; the grader's files are hidden under empty
   tmpfs mounts; no network at all.
+- ``uid`` (root, but namespaces refused, e.g. a container's seccomp profile): the
+  baseline, and the child drops to an unprivileged uid, a distinct one per concurrent
+  slot, with a process-count limit; no namespaces, so nothing is hidden beyond file
+  permissions and the network stays reachable.
 - ``root``: the ``userns`` protections, and the child drops to an unprivileged uid,
   a distinct one per concurrent slot, with a process-count limit.
 
@@ -31,7 +35,7 @@ import numpy as np
 from grader.course import PROJECT_ROOT
 from grader.errors import IsolationError
 
-LEVELS = ("baseline", "userns", "root")
+LEVELS = ("baseline", "uid", "userns", "root")
 UID_BASE = 61000  # slot n runs as uid/gid UID_BASE + n
 MAX_SLOTS = 64
 PR_SET_CHILD_SUBREAPER = 36
@@ -97,11 +101,21 @@ def detect() -> Level:
         if error is None:
             _DETECTED = Level("root", "running as root with namespaces available", "")
         else:
+            # Namespaces refused (a container's default seccomp profile): still never run
+            # the student's code as root.
+            private = [str(p) for p in _unreadable_runtime_paths()]
+            caveat = (
+                f"; {', '.join(private)} cannot be read by that uid, so only the modules "
+                "loaded before the switch (NumPy and common standard modules) can be imported"
+                if private
+                else ""
+            )
             _DETECTED = Level(
-                "baseline",
-                f"running as root but namespaces are refused ({error})",
+                "uid",
+                f"running as root but namespaces are refused ({error}): the student's code "
+                f"runs as a separate unprivileged uid, without namespaces{caveat}",
                 "allow unshare/mount in this container (CAP_SYS_ADMIN, or a seccomp profile "
-                "that permits unshare) to get the root level",
+                "that permits unshare) to get the root level (hidden files, no network)",
             )
     else:
         error = _probe(_FLAGS, user_ns=True)
@@ -121,6 +135,14 @@ def detect() -> Level:
     return _DETECTED
 
 
+def _unreadable_runtime_paths() -> list[Path]:
+    """Folders on the way to the interpreter or NumPy that another uid cannot enter."""
+    targets = [Path(sys.base_prefix).resolve(), Path(np.__file__).resolve().parent]
+    return sorted(
+        {a for t in targets for a in t.parents if a != Path("/") and not _world_traversable(a)}
+    )
+
+
 def choose(required: str | None = None, requested: str | None = None) -> Level:
     """The level to grade at: ``requested`` (or the strongest available), never below
     ``required``. Raises IsolationError when the machine cannot provide it."""
@@ -132,6 +154,8 @@ def choose(required: str | None = None, requested: str | None = None) -> Level:
             "the userns level is for graders that are not root; as root, use 'root' "
             "(the default) or, for trusted code only, 'baseline'"
         )
+    if requested == "uid" and os.geteuid() != 0:
+        raise IsolationError("the uid level needs root (to switch to another uid)")
     if requested and requested != available.name:
         if LEVELS.index(requested) > LEVELS.index(available.name):
             raise IsolationError(

@@ -167,12 +167,10 @@ class StudentProcess:
         level = getattr(self.level, "name", "baseline")
         if level == "baseline":
             return None
-        config = {
-            "level": level,
-            "workdir": str(self.workdir),
-            **isolation.hidden_paths(runtime_dir(), self.root, self.request.hide),
-        }
-        if level == "root":
+        config = {"level": level, "workdir": str(self.workdir)}
+        if level != "uid":  # namespaces: the mounts that hide the grader's files
+            config |= isolation.hidden_paths(runtime_dir(), self.root, self.request.hide)
+        if level in ("root", "uid"):
             self.slot = isolation.Slot()
             config["uid"] = config["gid"] = self.slot.uid
             if not self.limits.processes:
