@@ -72,7 +72,7 @@ def runtime_dir() -> Path:
     numpy_dir = Path(np.__file__).resolve().parent
     digest.update(str(numpy_dir).encode())
     target = Path(tempfile.gettempdir()) / f"neurograde-rt-{os.getuid()}-{digest.hexdigest()[:16]}"
-    if target.is_dir():
+    if _trusted_runtime(target):
         return target
     staging = Path(tempfile.mkdtemp(prefix="neurograde-rt-"))
     for name in RUNTIME_FILES:
@@ -84,9 +84,29 @@ def runtime_dir() -> Path:
     staging.chmod(0o755)
     try:
         staging.rename(target)
-    except OSError:  # another grader made it first
-        shutil.rmtree(staging, ignore_errors=True)
+    except OSError:  # another grader made it first, or someone else squats the name
+        if _trusted_runtime(target):
+            shutil.rmtree(staging, ignore_errors=True)
+            return target
+        return staging  # a private copy, used by this process only
     return target
+
+
+def _trusted_runtime(folder: Path) -> bool:
+    """Whether ``folder`` is a runtime this user made: in a shared temporary folder,
+    anyone could have created it first, with their own code in it."""
+    try:
+        info = folder.lstat()
+        if not folder.is_dir() or info.st_uid != os.getuid() or info.st_mode & 0o022:
+            return False
+        numpy_dir = Path(np.__file__).resolve().parent
+        return os.readlink(folder / "numpy") == str(numpy_dir) and all(
+            (folder / name).read_bytes() == (STUDENT_DIR / name).read_bytes()
+            and (folder / name).lstat().st_uid == os.getuid()
+            for name in RUNTIME_FILES
+        )
+    except OSError:
+        return False
 
 
 # Student processes started by this grader and not yet killed: never taken for orphans.

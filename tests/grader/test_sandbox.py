@@ -10,7 +10,9 @@ the protocol from the other end.
 import io
 import json
 import os
+import shutil
 import struct
+import tempfile
 import time
 import tracemalloc
 import warnings
@@ -510,3 +512,17 @@ def test_process_count_is_limited_at_the_root_level():
     finally:
         live.close()
     assert nproc == [64, 64]
+
+
+def test_a_squatted_runtime_folder_is_not_used(tmp_path, monkeypatch):
+    """Someone else's folder under the runtime's name (the temporary folder is shared) is
+    never used: the grader makes a private copy instead of running code it did not write."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    honest = runtime_dir()
+    shutil.rmtree(honest)
+    honest.mkdir()
+    (honest / "runtime.py").write_text("raise SystemExit('squatter')\n")
+    (honest / "wire.py").write_text("")
+    chosen = runtime_dir()
+    assert chosen != honest
+    assert (chosen / "runtime.py").read_bytes() != b"raise SystemExit('squatter')\n"
