@@ -55,6 +55,7 @@ class Level:
 def _probe(flags: int, user_ns: bool) -> str | None:
     """Fork, try to enter the namespaces and mount a tmpfs; None on success, else the error."""
     read_fd, write_fd = os.pipe()
+    target = tempfile.mkdtemp(prefix="neurograde-probe-")
     pid = os.fork()
     if pid == 0:  # the probe child: never returns
         code = 0
@@ -68,7 +69,6 @@ def _probe(flags: int, user_ns: bool) -> str | None:
                                    ("gid_map", f"0 {gid} 1")):  # fmt: skip
                     with open(f"/proc/self/{path}", "w") as handle:
                         handle.write(text)
-            target = tempfile.mkdtemp(prefix="neurograde-probe-")
             if libc.mount(b"tmpfs", target.encode(), b"tmpfs", 0, b"size=1m") != 0:
                 raise OSError(ctypes.get_errno(), "mount")
         except OSError as exc:
@@ -83,8 +83,7 @@ def _probe(flags: int, user_ns: bool) -> str | None:
         message = reader.read().decode(errors="replace")
     _, status = os.waitpid(pid, 0)
     with contextlib.suppress(OSError):
-        for leftover in Path(tempfile.gettempdir()).glob("neurograde-probe-*"):
-            leftover.rmdir()
+        os.rmdir(target)
     return None if os.waitstatus_to_exitcode(status) == 0 else (message or "failed")
 
 
