@@ -20,6 +20,7 @@ only reads the reports. Hanging fixtures get a 2 s deadline per call (``HANG``).
 """
 
 import concurrent.futures
+import fcntl
 import hashlib
 import json
 import multiprocessing
@@ -342,7 +343,16 @@ AUTOGRADER = Path("/autograder/results/results.json")
 
 
 def job_cli(name, cheat=True, level=None, env=None) -> Outcome:
-    """``grade run STAGE PATH --format json`` in a subprocess, from an empty folder."""
+    """``grade run STAGE PATH --format json`` in a subprocess, from an empty folder.
+
+    These jobs run one at a time (a lock file): each compares /autograder before and after,
+    and a baseline run as root, which may write there, must not be seen by another."""
+    with open(Path(tempfile.gettempdir()) / "neurograde-hostile-cli.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _job_cli(name, cheat, level, env)
+
+
+def _job_cli(name, cheat, level, env) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="hostile-") as tmp:
         if (HOSTILE / name).is_dir():
             path, stage = HOSTILE / name, "neuron"
