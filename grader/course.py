@@ -1,6 +1,7 @@
 """The course's stages, where their files live, and the names each one asks for."""
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +50,12 @@ def get_stage(name: str) -> Stage:
 
 def standalone_reference(stage: str) -> str:
     """The reference module of ``stage`` as one self-contained file, the way a student
-    hands it in: backprop's import of the activations stage is inlined."""
+    hands it in: each ``from reference.<module> import ...`` line is replaced by that
+    module's code (backprop's use of the activations stage)."""
+
+    def inline(match: re.Match) -> str:
+        module = (REFERENCE_DIR / f"{match.group(1)}.py").read_text(encoding="utf-8")
+        return module.split("import numpy as np\n", 1)[1]
+
     source = (REFERENCE_DIR / f"{get_stage(stage).name}.py").read_text(encoding="utf-8")
-    activations = (REFERENCE_DIR / "activations.py").read_text(encoding="utf-8")
-    body = activations.split("import numpy as np\n", 1)[1]
-    return source.replace("from reference.activations import sigmoid, sigmoid_derivative\n", body)
+    return re.sub(r"^from reference\.(\w+) import [^\n]+\n", inline, source, flags=re.M)

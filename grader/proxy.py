@@ -35,7 +35,6 @@ class Session:
         self.generation = 0
         self.load_report: dict | None = None  # from the first successful start
         self.unavailable: str | None = None  # why the submission cannot run at all
-        self.restarts = 0
         self.spare: StudentProcess | None = None  # started ahead of its first use
         self.stdout: list[str] = []
         self.spent = 0.0  # seconds spent in calls, against limits.total_seconds
@@ -63,8 +62,6 @@ class Session:
             raise StudentUnavailable(self.unavailable)
         if self.load_report is None:
             self.load_report = sanitize_load_report(report)
-        else:
-            self.restarts += 1
         self.process = process
         self.generation += 1
 
@@ -138,6 +135,21 @@ class Session:
         except wire.WireError as exc:
             self.discard()
             raise StudentCrash(f"the student process sent an invalid reply ({exc})") from None
+
+    def call(self, target: int, args, kwargs, return_args: bool, what: str, name=None):
+        """Call object ``target`` of the child (0: the module, then ``name`` is looked up
+        in it) with plain-data arguments; returns the decoded reply dict."""
+        blobs: list = []
+        header = {
+            "op": "call",
+            "target": target,
+            "args": self.encode(list(args), blobs),
+            "kwargs": self.encode(dict(kwargs or {}), blobs),
+            "return_args": return_args,
+        }
+        if name is not None:
+            header["name"] = name
+        return self.request(header, blobs, what=what)
 
     def encode(self, value, blobs):
         def ref_of(obj):
@@ -222,17 +234,8 @@ class RemoteCallable(_Remote):
 
     def call_with_args(self, args, kwargs=None, return_args=False):
         """Call it; with ``return_args`` also get the arguments as they were after the call."""
-        session = self._session
-        session.check_generation(self._generation, self._type)
-        blobs: list = []
-        header = {
-            "op": "call",
-            "target": self._id,
-            "args": session.encode(list(args), blobs),
-            "kwargs": session.encode(dict(kwargs or {}), blobs),
-            "return_args": return_args,
-        }
-        return session.request(header, blobs, what=f"calling {self._type}")
+        self._session.check_generation(self._generation, self._type)
+        return self._session.call(self._id, args, kwargs, return_args, f"calling {self._type}")
 
     def __repr__(self):
         return f"<student {self._type}>"
@@ -294,17 +297,9 @@ class StudentFunction:
                 f"{self.__name__} was not called again: it already ran out of time "
                 f"{HANG_LIMIT} times in this grading"
             )
-        blobs: list = []
-        header = {
-            "op": "call",
-            "target": 0,
-            "name": self.__name__,
-            "args": session.encode(list(args), blobs),
-            "kwargs": session.encode(dict(kwargs or {}), blobs),
-            "return_args": return_args,
-        }
         try:
-            return session.request(header, blobs, what=f"calling {self.__name__}")
+            what = f"calling {self.__name__}"
+            return session.call(0, args, kwargs, return_args, what, name=self.__name__)
         except StudentTimeout:
             session.timeouts[self.__name__] = session.timeouts.get(self.__name__, 0) + 1
             raise

@@ -59,13 +59,23 @@ class LoadRequest:
     hide: tuple = ()  # extra folders the child must not see (e.g. the class's submissions)
 
 
+_RUNTIME: list[Path] = []  # the folder runtime_dir() settled on in this process
+
+
 def runtime_dir() -> Path:
     """A world-readable directory holding the child's private import path.
 
     Holds copies of runtime.py and wire.py and a link to NumPy, and nothing else,
     so that ``import grader`` or ``import reference`` fails in the child. Made once
-    per grader version and reused (content-addressed).
+    per grader version and reused (content-addressed); checked once per process.
     """
+    if _RUNTIME and _RUNTIME[0].is_dir():
+        return _RUNTIME[0]
+    _RUNTIME[:] = [_make_runtime_dir()]
+    return _RUNTIME[0]
+
+
+def _make_runtime_dir() -> Path:
     digest = hashlib.sha256()
     for name in RUNTIME_FILES:
         digest.update((STUDENT_DIR / name).read_bytes())

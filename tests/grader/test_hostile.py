@@ -44,7 +44,7 @@ import pytest
 
 from grader import isolation
 from grader.api import grade
-from grader.course import PROJECT_ROOT, get_stage
+from grader.course import PROJECT_ROOT, get_stage, standalone_reference
 from grader.errors import GraderError, IsolationError
 from grader.report import Report
 from grader.sandbox import Limits, runtime_dir
@@ -91,17 +91,6 @@ def stage_of(name: str) -> str:
     return re.search(r"stage: (\w+)", head).group(1)
 
 
-def reference_source(stage: str) -> str:
-    """The stage's reference module as self-contained code (project imports inlined)."""
-    source = (REFERENCE / f"{stage}.py").read_text()
-
-    def inline(match):
-        module = (REFERENCE / f"{match.group(1)}.py").read_text()
-        return module.split("import numpy as np\n", 1)[1]
-
-    return re.sub(r"^from reference\.(\w+) import [^\n]+\n", inline, source, flags=re.M)
-
-
 def instantiate(name: str, folder: Path, cheat: bool = True, **values) -> Path:
     """Write fixture ``name`` into ``folder`` as ``<stage>.py`` / ``<stage>.ipynb``.
 
@@ -124,7 +113,7 @@ def instantiate(name: str, folder: Path, cheat: bool = True, **values) -> Path:
     def fill(code: str) -> str:
         if not cheat:
             code = CHEAT_BLOCK.sub("", code)
-        code = REFERENCE_LINE.sub(lambda _: reference_source(stage), code)
+        code = REFERENCE_LINE.sub(lambda _: standalone_reference(stage), code)
         for key, value in values.items():
             code = code.replace(f"@@{key}@@", str(value))
         assert "@@" not in code, f"{name}: a placeholder was not filled in"
@@ -413,7 +402,7 @@ def job_bystander() -> Outcome:
     try:
         with tempfile.TemporaryDirectory(prefix="hostile-") as tmp:
             path = Path(tmp) / "neuron.py"
-            path.write_text(reference_source("neuron"))
+            path.write_text(standalone_reference("neuron"))
             outcome = _grade("neuron", path, FAST)
         outcome.extra["alive"] = bystander.poll() is None and os.path.exists(
             f"/proc/{bystander.pid}"

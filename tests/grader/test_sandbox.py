@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import isolation
+from grader import isolation, sandbox
 from grader.course import PROJECT_ROOT
 from grader.errors import IsolationError, StudentCrash, StudentTimeout, StudentUnavailable
 from grader.proxy import RemoteObject, Session, StudentModule
@@ -518,11 +518,14 @@ def test_a_squatted_runtime_folder_is_not_used(tmp_path, monkeypatch):
     """Someone else's folder under the runtime's name (the temporary folder is shared) is
     never used: the grader makes a private copy instead of running code it did not write."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(sandbox, "_RUNTIME", [])  # forget this process's choice
     honest = runtime_dir()
+    assert honest.parent == tmp_path
     shutil.rmtree(honest)
     honest.mkdir()
     (honest / "runtime.py").write_text("raise SystemExit('squatter')\n")
     (honest / "wire.py").write_text("")
+    sandbox._RUNTIME.clear()
     chosen = runtime_dir()
     assert chosen != honest
     assert (chosen / "runtime.py").read_bytes() != b"raise SystemExit('squatter')\n"
