@@ -42,7 +42,7 @@ class Limits:
     cpu_seconds: int = 120  # CPU time of the whole process
     file_size_mb: int = 16  # largest file it may write (stdout included)
     open_files: int = 64
-    processes: int = 0  # RLIMIT_NPROC; 0 = unset (root ignores it anyway)
+    processes: int = 0  # RLIMIT_NPROC; 0 = unset (64 at the root and uid levels, per slot uid)
     output_bytes: int = 8 * 1024  # stdout/stderr kept for the feedback, per stream
     reply_mb: int = 64  # largest reply (one returned value) the grader accepts
     total_seconds: float = 300.0  # wall time all calls into one submission may take together
