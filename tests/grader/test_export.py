@@ -73,6 +73,10 @@ def test_student_wheel_runs_grade_check(bundle, tmp_path):
     assert "0/5 public tests pass" in result.stdout
 
 
+# The `grade` script of the environment running the tests (never looked up on PATH).
+GRADE = str(Path(sys.executable).parent / "grade")
+
+
 def test_gradescope_zip_end_to_end(tmp_path, wrong_neuron):
     """run_autograder against a fake /autograder tree writes a valid results.json."""
     archive = export.gradescope_zip("neuron", tmp_path / "autograder.zip")
@@ -83,7 +87,7 @@ def test_gradescope_zip_end_to_end(tmp_path, wrong_neuron):
     zipfile.ZipFile(archive).extractall(root / "source")
     (root / "submission").mkdir()
     shutil.copy(wrong_neuron, root / "submission" / "my_neuron.py")
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), NEUROGRADE_GRADE=shutil.which("grade"))
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), NEUROGRADE_GRADE=GRADE)
     subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, check=True,
                    timeout=120)  # fmt: skip
     data = json.loads((root / "results" / "results.json").read_text())
@@ -105,7 +109,7 @@ def test_gradescope_zip_reports_unreadable_submission(tmp_path):
     root = tmp_path / "autograder"
     zipfile.ZipFile(archive).extractall(root / "source")
     (root / "submission").mkdir()
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), NEUROGRADE_GRADE=shutil.which("grade"))
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), NEUROGRADE_GRADE=GRADE)
     subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, timeout=120)
     data = json.loads((root / "results" / "results.json").read_text())
     assert data["score"] == 0 and "neither" in data["output"]
