@@ -37,14 +37,13 @@ def grade(
     limits: Limits | None = None,
     isolation_level: str | None = None,
     require_isolation: str | None = None,
-    hide: tuple = (),
 ) -> Report:
     """Grade one submission for one stage. Raises GraderError for a bad stage or path.
 
     ``isolation_level`` picks a level (default: the strongest this machine allows);
-    ``require_isolation`` refuses to grade below a level (IsolationError);
-    ``hide`` lists extra folders the student process must not see (the submission's
-    own folder is always hidden: it may hold other students' work).
+    ``require_isolation`` refuses to grade below a level (IsolationError). At the root
+    and userns levels the student process sees only what running it needs (see
+    ``isolation.allowlist``): no other submission, no output folder, no grader file.
     """
     try:
         get_stage(stage)
@@ -57,9 +56,7 @@ def grade(
     isolation.become_subreaper()
     if level.name == "baseline":
         isolation.protect_grader()  # the student shares our uid: keep it out of our /proc
-    request = submission.load_request()
-    request.hide = (*hide, submission.path.resolve().parent)
-    session = Session(request, limits, level)
+    session = Session(submission.load_request(), limits, level)
     if submission.problem:
         session.unavailable = f"the submission could not run: {submission.problem}"
     files = suite_files(stage, public_only)

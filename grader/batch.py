@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import re
+import stat
 import sys
 import tempfile
 import time
@@ -29,7 +30,7 @@ from grader.api import grade, suite_files
 from grader.course import get_stage
 from grader.errors import GraderError, SubmissionError
 from grader.report import Report, TestResult
-from grader.submission import find_submission
+from grader.submission import file_kind, find_submission, read_student_file
 
 MAX_ZIP_BYTES = 2 * 1024**3
 CANVAS = re.compile(
@@ -65,8 +66,10 @@ def discover(stage: str, inputs: list[Path], workdir: Path) -> Discovery:
         item = Path(item)
         if not item.exists():
             raise SubmissionError(f"no such file or folder: {item}")
+        if _not_regular(found, item):
+            continue
         if item.is_file() and item.suffix == ".zip":
-            item = _extract(item, workdir)
+            item = _extract(item, workdir, found)
         if item.is_file():
             _add_file(found, stage, item)
         else:
@@ -74,8 +77,22 @@ def discover(stage: str, inputs: list[Path], workdir: Path) -> Discovery:
     return _deduplicate(found)
 
 
-def _extract(archive: Path, workdir: Path) -> Path:
-    """Unpack a zip safely (no paths outside the target, bounded size)."""
+def _not_regular(found: Discovery, path: Path) -> bool:
+    """Whether ``path`` is a link or a special file (listed as not graded): a link could
+    hand one student another's file, or make the grader read anything it may read."""
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        found.problems.append(Problem(path.name, f"cannot be read ({exc.strerror})"))
+        return True
+    if stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode):
+        return False
+    found.problems.append(Problem(path.name, f"{file_kind(info)}, not a regular file: not graded"))
+    return True
+
+
+def _extract(archive: Path, workdir: Path, found: Discovery) -> Path:
+    """Unpack a zip safely (no paths outside the target, bounded size, no links)."""
     target = Path(tempfile.mkdtemp(prefix="zip-", dir=workdir))
     try:
         with zipfile.ZipFile(archive) as bundle:
@@ -85,6 +102,10 @@ def _extract(archive: Path, workdir: Path) -> Path:
                 name = Path(info.filename)
                 if name.is_absolute() or ".." in name.parts:
                     continue  # a path escaping the folder: never written
+                if stat.S_ISLNK(info.external_attr >> 16):
+                    reason = "a symbolic link, not a regular file: not graded"
+                    found.problems.append(Problem(f"{archive.name}:{info.filename}", reason))
+                    continue
                 bundle.extract(info, target)
     except zipfile.BadZipFile:
         raise SubmissionError(f"{archive.name} is not a valid zip file") from None
@@ -142,6 +163,8 @@ def _add_folder(found: Discovery, stage: str, folder: Path):
     for child in sorted(folder.iterdir()):
         if child.name.startswith((".", "__")) or child.name == "submission_metadata.yml":
             continue
+        if _not_regular(found, child):
+            continue
         if child.is_file():
             _add_file(found, stage, child)
             continue
@@ -165,7 +188,7 @@ def _deduplicate(found: Discovery) -> Discovery:
         by_student.setdefault(entry.student, []).append(entry)
     result = Discovery(problems=list(found.problems))
     for student, entries in sorted(by_student.items()):
-        entries.sort(key=lambda e: e.path.stat().st_mtime, reverse=True)
+        entries.sort(key=lambda e: e.path.lstat().st_mtime, reverse=True)
         result.entries.append(entries[0])
         for other in entries[1:]:
             result.problems.append(
@@ -243,19 +266,23 @@ def run_batch(
     with tempfile.TemporaryDirectory(prefix="neurograde-batch-") as scratch:
         found = discover(stage, inputs, Path(scratch))
         options = dict(options or {})
-        options["hide"] = tuple(Path(i).resolve() for i in inputs) + (Path(scratch).resolve(),)
         digest = suite_digest(stage) + json.dumps(options.get("public_only", False))
         graded: list[Graded] = []
         todo: list[tuple[Entry, Path]] = []
         for entry in found.entries:
-            key = hashlib.sha256(digest.encode() + entry.path.read_bytes()).hexdigest()
+            try:
+                content = read_student_file(entry.path)
+            except SubmissionError as exc:  # a link or special file inside a student's folder
+                found.problems.append(Problem(entry.student, str(exc)))
+                continue
+            key = hashlib.sha256(digest.encode() + content).hexdigest()
             cached = cache_dir / f"{key}.json"
             if cached.is_file() and not force:
                 report = report_from_dict(json.loads(cached.read_text()))
                 graded.append(Graded(entry.student, report, True))
             else:
                 todo.append((entry, cached))
-        total = len(found.entries)
+        total = len(graded) + len(todo)
         if progress:
             progress(len(graded), total, None)
         interrupted = False

@@ -191,8 +191,8 @@ def doctor():
         "baseline": "separate process, resource limits, private work directory and import "
         "path, leftover processes killed; the submission can still read world-readable "
         "files and use the network",
-        "userns": "the baseline, plus no network, its own PID namespace, and the grader's "
-        "files, the temporary folder and home folders hidden",
+        "userns": "the baseline, plus no network, its own PID namespace, and a new root "
+        "file system holding only what running the student needs (listed below)",
         "uid": "the baseline, plus an unprivileged uid per concurrent slot with a "
         "process-count limit; files readable by everyone and the network stay reachable",
         "root": "the userns level, plus an unprivileged uid per concurrent slot with a "
@@ -201,6 +201,21 @@ def doctor():
     click.echo(f"  guarantees: {guarantees[level.name]}")
     if level.upgrade:
         click.echo(f"  to raise it: {level.upgrade}")
+    groups = isolation.control_groups()
+    click.echo(f"control groups: {groups.version or 'none'}")
+    click.echo(f"  why: {groups.reason}")
+    if groups.version:
+        click.echo("  each slot's processes share one memory limit and one process limit")
+    else:
+        click.echo("  memory and process limits hold per process only (rlimits); a submission "
+                   "that forks can use a multiple of them")  # fmt: skip
+    if level.name in ("root", "userns"):
+        click.echo("the student process can see only:")
+        for line in isolation.allowlist(runtime_dir()).lines():
+            click.echo(f"  {line}")
+    else:
+        click.echo(f"the student process can read: {isolation.readable_outside(level.name)}")
+        click.echo("  use --require-isolation root (or userns) to refuse grading here")
     click.echo(f"python: {sys.executable}")
     click.echo(f"runtime: {runtime_dir()}")
 

@@ -17,6 +17,15 @@ class SubmissionError(GraderError):
     """The submission cannot be read (missing, unreadable, not a notebook, ...)."""
 
 
+class UnsafeFile(SubmissionError):
+    """The submission is not a regular file (a symbolic link, a device, a FIFO, a socket):
+    refused unread, since following it as root could read anything on the machine."""
+
+    def __init__(self, path, kind: str):
+        super().__init__(f"{path}: {kind}, not a regular file: refused unread")
+        self.path, self.kind = path, kind
+
+
 class IsolationError(GraderError):
     """The requested isolation level is not available on this machine."""
 

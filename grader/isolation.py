@@ -23,16 +23,15 @@ import ctypes
 import fcntl
 import os
 import signal
-import site
 import sys
 import sysconfig
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from grader.course import PROJECT_ROOT
 from grader.errors import IsolationError
 
 LEVELS = ("baseline", "uid", "userns", "root")
@@ -40,7 +39,6 @@ UID_BASE = 61000  # slot n runs as uid/gid UID_BASE + n
 MAX_SLOTS = 64
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_DUMPABLE = 4
-WORLD_WRITABLE = frozenset({Path("/var/tmp"), Path("/dev/shm"), Path("/run/lock")})
 _FLAGS = 0x00020000 | 0x40000000 | 0x20000000 | 0x08000000 | 0x04000000  # NS NET PID IPC UTS
 _CLONE_NEWUSER = 0x10000000
 
@@ -189,7 +187,7 @@ class Slot:
             except BlockingIOError:
                 os.close(fd)
                 continue
-            self.fd, self.uid = fd, UID_BASE + index
+            self.fd, self.index, self.uid = fd, index, UID_BASE + index
             return
         raise IsolationError(f"all {MAX_SLOTS} sandbox slots are busy")
 
@@ -208,7 +206,184 @@ def _slot_dir() -> Path:
     raise IsolationError("no safe folder for the sandbox slots' lock files")
 
 
-# ---------------------------------------------------------------- what to hide
+# ---------------------------------------------------------------- control groups
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+@dataclass(frozen=True)
+class ControlGroups:
+    """One memory and process budget per slot, shared by every process the student starts
+    (rlimits are per process: five forked children would each get the whole limit).
+
+    ``version`` is "v2" (unified hierarchy with the memory and pids controllers), "v1"
+    (the separate ``memory`` and ``pids`` hierarchies) or "" when neither is usable here;
+    ``reason`` says which, or why none.
+    """
+
+    version: str
+    reason: str
+
+    def folders(self, index: int) -> list[Path]:
+        name = f"neurograde/slot-{index}"
+        if self.version == "v1":
+            return [CGROUP_ROOT / "memory" / name, CGROUP_ROOT / "pids" / name]
+        return [CGROUP_ROOT / name] if self.version == "v2" else []
+
+    def prepare(self, index: int, memory_bytes: int, processes: int) -> list[str]:
+        """Make (or reuse) the slot's groups with these limits, empty; returns the
+        ``cgroup.procs`` files the student process joins."""
+        self.kill(index)
+        settings = {
+            "v1": {"memory.limit_in_bytes": memory_bytes, "memory.memsw.limit_in_bytes":
+                   memory_bytes, "memory.max_usage_in_bytes": 0, "memory.failcnt": 0,
+                   "pids.max": processes},
+            "v2": {"memory.max": memory_bytes, "memory.swap.max": 0, "pids.max": processes},
+        }.get(self.version, {})  # fmt: skip
+        joins = []
+        for folder in self.folders(index):
+            folder.mkdir(parents=True, exist_ok=True)
+            # Twice: v1 refuses a memory limit above the old memory+swap one, and the reverse.
+            for name, value in [*settings.items(), *settings.items()]:
+                with contextlib.suppress(OSError):  # absent here (no swap accounting)
+                    (folder / name).write_text(str(value))
+            joins.append(str(folder / "cgroup.procs"))
+        return joins
+
+    def oom_kills(self, index: int) -> int:
+        """How many times the slot's memory limit was hit (v1) or killed a process (v2)."""
+        for folder in self.folders(index)[:1]:
+            name = "memory.failcnt" if self.version == "v1" else "memory.events"
+            with contextlib.suppress(OSError, ValueError):
+                text = (folder / name).read_text()
+                if self.version == "v1":
+                    return int(text)
+                fields = dict(line.split() for line in text.splitlines() if line.strip())
+                return int(fields.get("oom_kill", 0))
+        return 0
+
+    def kill(self, index: int, rounds: int = 20) -> None:
+        """Kill every process left in the slot's groups, wherever it went (a daemon that
+        left the process group, or the PID namespace's reach)."""
+        for _ in range(rounds):
+            pids = set()
+            for folder in self.folders(index):
+                with contextlib.suppress(OSError, ValueError):
+                    pids |= {int(p) for p in (folder / "cgroup.procs").read_text().split()}
+            if not pids:
+                return
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.005)
+
+
+_CGROUPS: list[ControlGroups] = []
+
+
+def control_groups() -> ControlGroups:
+    """Which control groups this machine lets the grader make (probed once per process)."""
+    if not _CGROUPS:
+        _CGROUPS.append(_probe_cgroups())
+    return _CGROUPS[0]
+
+
+def _probe_cgroups() -> ControlGroups:
+    if os.geteuid() != 0:
+        return ControlGroups("", "not root: no control groups of our own (limits are per process)")
+    try:
+        controllers = (CGROUP_ROOT / "cgroup.controllers").read_text().split()
+    except OSError:
+        controllers = []
+    if {"memory", "pids"} <= set(controllers):
+        try:
+            for folder in (CGROUP_ROOT, CGROUP_ROOT / "neurograde"):
+                folder.mkdir(exist_ok=True)
+                (folder / "cgroup.subtree_control").write_text("+memory +pids")
+            return ControlGroups("v2", f"cgroup v2 at {CGROUP_ROOT} (memory, pids)")
+        except OSError as exc:
+            return ControlGroups("", f"cgroup v2 is here but not delegated to us ({exc.strerror})")
+    v1 = [CGROUP_ROOT / "memory", CGROUP_ROOT / "pids"]
+    if all((folder / "cgroup.procs").is_file() for folder in v1):
+        try:
+            for folder in v1:
+                (folder / "neurograde").mkdir(exist_ok=True)
+            return ControlGroups("v1", f"cgroup v1 at {v1[0]} and {v1[1]}")
+        except OSError as exc:
+            return ControlGroups("", f"cgroup v1 is mounted read-only here ({exc.strerror})")
+    return ControlGroups("", "no cgroup v2 with memory and pids, nor cgroup v1 memory and pids")
+
+
+# ---------------------------------------------------------------- what the student sees
+
+# Device nodes a Python program may open; everything else of /dev stays out.
+DEVICES = ("null", "zero", "full", "random", "urandom")
+WORK_MB = 16  # size of the student's private work folder and /tmp (both in memory)
+
+
+@dataclass(frozen=True)
+class Allowlist:
+    """The student's whole file system at the namespace levels, built from nothing.
+
+    ``folders`` and ``files`` come back read-only at their own paths (so that the
+    interpreter, NumPy and the runtime find themselves where they were); ``empty`` are
+    folders inside those that are covered by an empty, read-only tmpfs (package folders
+    inside the standard library). Besides these the new root holds only a private work
+    folder, a private ``/tmp``, a minimal ``/dev`` and a new ``/proc``.
+    """
+
+    folders: tuple[str, ...]
+    files: tuple[str, ...]
+    empty: tuple[str, ...]
+
+    def lines(self) -> list[str]:
+        """What the student process can read, one line each (for ``grade doctor``)."""
+        return [
+            *(f"{f}/ (read-only)" for f in self.folders),
+            *(f"{f} (read-only)" for f in self.files),
+            *(f"{f}/ (empty)" for f in self.empty),
+            "/dev: " + ", ".join(DEVICES),
+            "/proc: its own processes only (new PID namespace)",
+            f"/tmp and its work folder: private, empty, {WORK_MB} MiB in memory",
+        ]
+
+
+_ALLOWLIST: dict[str, Allowlist] = {}
+
+
+def allowlist(runtime: Path) -> Allowlist:
+    """What running the student needs, and nothing else (computed once per process):
+    the interpreter's standard library (its own package folders emptied), NumPy's
+    folder and its bundled libraries, the student runtime, and the system library
+    folder the interpreter loads its C libraries from."""
+    if str(runtime) in _ALLOWLIST:
+        return _ALLOWLIST[str(runtime)]
+    numpy_dir = Path(np.__file__).resolve().parent
+    stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
+    dynload = Path(sysconfig.get_config_var("DESTSHARED") or stdlib / "lib-dynload").resolve()
+    folders = {stdlib, dynload, numpy_dir, numpy_dir.parent / "numpy.libs", runtime.resolve()}
+    files = {Path("/etc/ld.so.cache")}
+    for library in _mapped_libraries():
+        if library.name.startswith(("libc.so", "ld-linux", "libm.so")):
+            folders.add(library.parent)  # the system's library folder: lazy imports need it
+        elif library.name.startswith("libpython"):
+            files.add(library)
+    # Nested folders stay listed: NumPy may live inside a package folder that is emptied.
+    folders = {f for f in folders if f.is_dir() and f != Path("/")}
+    files = {f for f in files if f.is_file()}
+    empty = {
+        package
+        for folder in folders
+        for package in (*folder.glob("site-packages"), *folder.glob("dist-packages"),
+                        *folder.glob("python3*/site-packages"))  # fmt: skip
+        if package.is_dir() and package != numpy_dir
+    }
+    result = Allowlist(
+        tuple(sorted(map(str, folders))), tuple(sorted(map(str, files))),
+        tuple(sorted(map(str, empty))),
+    )  # fmt: skip
+    _ALLOWLIST[str(runtime)] = result
+    return result
 
 
 def _world_traversable(path: Path) -> bool:
@@ -218,56 +393,43 @@ def _world_traversable(path: Path) -> bool:
         return False
 
 
-def hidden_paths(runtime: Path, child_root: Path, extra: tuple[Path, ...] = ()) -> dict:
-    """The folders to cover with tmpfs, and the paths under them to bring back.
+def _mapped_libraries() -> set[Path]:
+    """The shared libraries mapped into this process (which has NumPy loaded)."""
+    try:
+        with open("/proc/self/maps") as handle:
+            names = {line.split(None, 5)[-1].strip() for line in handle if ".so" in line}
+    except OSError:
+        return set()
+    return {Path(n).resolve() for n in names if n.startswith("/") and Path(n).is_file()}
 
-    Hidden: the project (reference, hidden suites, grader), every site-packages
-    folder (an installed copy of them), the temporary folder (other submissions),
-    home folders, and any extra folder (the class's submissions). Kept: the
-    interpreter's standard library, NumPy, the child's runtime and its own folder.
-    """
-    numpy_dir = Path(np.__file__).resolve().parent
-    keep = [
-        Path(sys.base_prefix).resolve(), numpy_dir, numpy_dir.parent / "numpy.libs",
-        runtime, child_root,
-    ]  # fmt: skip
-    hide = {PROJECT_ROOT, Path(tempfile.gettempdir()).resolve(), Path("/home"), Path("/root")}
-    # World-writable folders besides the temporary one: covered, so that nothing written
-    # there outlives the grading or reaches the next submission.
-    hide |= WORLD_WRITABLE
-    for folder in {*site.getsitepackages(), sysconfig.get_paths()["purelib"]}:
-        hide.add(Path(folder).resolve())
-    hide |= {Path(p).resolve() for p in extra}
-    # A kept path under a folder that other uids cannot enter (e.g. /root) needs that
-    # folder hidden too, so that the kept path can be mounted back in a readable tree.
-    for path in keep:
-        for ancestor in reversed(path.parents):
-            if ancestor != Path("/") and not _world_traversable(ancestor):
-                hide.add(ancestor)
-                break
-    hide = {h for h in hide if h.is_dir() and h != Path("/")}
-    keep = [k for k in keep if k.exists()]
-    # A step matters only where its nearest enclosing step is of the other kind: a
-    # folder inside a hidden one is hidden already, one inside a kept one is visible.
-    marks = {**{h: "hide" for h in hide}, **{k: "keep" for k in keep}}
 
-    def enclosing(path):
-        return next((marks[a] for a in path.parents if a in marks), "keep")
-
-    hide = {h for h in hide if enclosing(h) == "keep"}
-    keep = [k for k in keep if enclosing(k) == "hide"]
-    # Mount in order of depth, so that a kept folder can hold a hidden one (the
-    # interpreter's prefix holds site-packages) which holds a kept one (NumPy).
+def jail_steps(runtime: Path, workdir: Path, submission_bytes: int = 0) -> list[list]:
+    """The mounts that build the student's root, in order (parents before children):
+    ``["tmpfs", path, options]``, ``["bind", path]`` (read-only), ``["devices", path,
+    names]``, ``["work", path, options]`` (the private work folder)."""
+    plan = allowlist(runtime)
     tmp = Path(tempfile.gettempdir()).resolve()
-    writable = {tmp, *WORLD_WRITABLE}
+    steps = [(1, "tmpfs", "/tmp", f"mode=1777,size={WORK_MB}m"),
+             (1, "devices", "/dev", list(DEVICES))]  # fmt: skip
+    if tmp != Path("/tmp"):
+        steps.append((len(tmp.parts), "tmpfs", str(tmp), f"mode=1777,size={WORK_MB}m"))
+    steps += [(len(Path(p).parts), "bind", p) for p in (*plan.folders, *plan.files)]
+    steps += [(len(Path(p).parts), "tmpfs", p, "mode=755,size=4k") for p in plan.empty]
+    # Room for the submission's own file (up to 20 MiB) on top of what the student may write.
+    work_kb = WORK_MB * 1024 + submission_bytes // 1024 + 1
+    steps.append((len(workdir.parts), "work", str(workdir), f"mode=700,size={work_kb}k"))
+    return [list(step[1:]) for step in sorted(steps, key=lambda s: s[0])]
 
-    def tmpfs_options(path):  # writable for all where the real folder is, else read-only
-        return "mode=1777,size=16m" if path in writable else "mode=755,size=1m"
 
-    steps = [(len(h.parts), 0, ["hide", str(h), tmpfs_options(h)]) for h in hide]
-    # Kept paths come back read-only, but for the child's own folder (its work directory).
-    steps += [(len(k.parts), 1, ["keep", str(k), k == child_root]) for k in keep]
-    return {"steps": [step for _, _, step in sorted(steps)], "keep": [str(k) for k in keep]}
+def readable_outside(level: str) -> str:
+    """What the student process can still read at a level without an allowlist root."""
+    if level in ("root", "userns"):
+        return ""
+    return (
+        "every file and folder that the student's uid may read: world-readable files "
+        "anywhere on the machine (other checkouts of this project, course folders, "
+        "site-packages) and, at the baseline level, everything the grader's own user can read"
+    )
 
 
 # ---------------------------------------------------------------- leftovers

@@ -49,13 +49,26 @@ class Session:
         if self.process is not None:
             return
         process, self.spare = self.spare or StudentProcess(*self._process_args()), None
+        # Loading is charged to the submission's total time too: a submission that sleeps at
+        # import and crashes in every call would otherwise pay its load time on every restart.
+        remaining = self.limits.total_seconds - self.spent
+        if remaining <= 0:
+            process.close()
+            raise StudentTimeout(self.out_of_time())
+        started = time.monotonic()
         try:
-            report = process.start()
+            report = process.start(min(self.limits.load_timeout, remaining))
         except StudentError as exc:
             self._collect_output(process)
             process.close()
+            if self.load_report is not None and self.spent + time.monotonic() - started >= (
+                self.limits.total_seconds
+            ):  # it loaded before: only its time ran out
+                raise StudentTimeout(self.out_of_time()) from None
             self.unavailable = f"the submission could not be loaded: {exc}"
             raise StudentUnavailable(self.unavailable) from None
+        finally:
+            self.spent += time.monotonic() - started
         if not isinstance(report, dict):
             process.close()
             self.unavailable = "the submission could not be loaded: invalid load report"
@@ -64,6 +77,9 @@ class Session:
             self.load_report = sanitize_load_report(report)
         self.process = process
         self.generation += 1
+
+    def out_of_time(self) -> str:
+        return f"not run: the submission used up its total time of {self.limits.total_seconds:g} s"
 
     def _process_args(self):
         return self.load_request, self.limits, self.level
@@ -103,9 +119,7 @@ class Session:
         generation = self.generation
         remaining = self.limits.total_seconds - self.spent
         if remaining <= 0:
-            raise StudentTimeout(
-                f"not run: the submission used up its total time of {self.limits.total_seconds:g} s"
-            )
+            raise StudentTimeout(self.out_of_time())
         started = time.monotonic()
         try:
             timeout = min(self.limits.timeout, remaining)

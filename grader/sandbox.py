@@ -56,7 +56,6 @@ class LoadRequest:
     filename: str
     cells: list[str]
     source_bytes: bytes = field(default=b"", repr=False)  # copied into the work directory
-    hide: tuple = ()  # extra folders the child must not see (e.g. the class's submissions)
 
 
 _RUNTIME: list[Path] = []  # the folder runtime_dir() settled on in this process
@@ -142,12 +141,14 @@ class StudentProcess:
         self.proc = None
         self.reader = wire.FrameReader(max_bytes=limits.reply_mb * 1024 * 1024)
 
-    def start(self) -> dict:
-        """Start the child and run the submission's top level; returns the load report."""
+    def start(self, timeout: float | None = None) -> dict:
+        """Start the child and run the submission's top level (within ``timeout`` seconds,
+        by default the load deadline); returns the load report."""
         if self.proc is None:
             self.spawn()
         load = {"cells": self.request.cells, "filename": self.request.filename}
-        header, blobs = self.exchange(load, (), self.limits.load_timeout, "loading the submission")
+        timeout = self.limits.load_timeout if timeout is None else timeout
+        header, blobs = self.exchange(load, (), timeout, "loading the submission")
         return wire.decode_value(header.get("value"), blobs)
 
     def spawn(self) -> None:
@@ -193,18 +194,28 @@ class StudentProcess:
         self.requests, self.replies = req_w, resp_r
 
     def _isolation_config(self):
-        """Settings for runtime.isolate(), or None at the baseline level."""
+        """Settings for runtime.isolate(), or None at the baseline level. At the root and
+        uid levels this claims a slot (a uid and its control groups) for this process."""
         level = getattr(self.level, "name", "baseline")
         if level == "baseline":
             return None
-        config = {"level": level, "workdir": str(self.workdir)}
-        if level != "uid":  # namespaces: the mounts that hide the grader's files
-            config |= isolation.hidden_paths(runtime_dir(), self.root, self.request.hide)
+        config = {"level": level, "workdir": str(self.workdir), "filename": self.request.filename}
+        if level != "uid":  # namespaces: a new root holding only what the student needs
+            jail = self.root / "jail"
+            jail.mkdir()
+            steps = isolation.jail_steps(
+                runtime_dir(), self.workdir, len(self.request.source_bytes)
+            )
+            config |= {"jail": str(jail), "steps": steps}
         if level in ("root", "uid"):
             self.slot = isolation.Slot()
             config["uid"] = config["gid"] = self.slot.uid
             if not self.limits.processes:
                 self.limits = replace(self.limits, processes=64)
+            groups = isolation.control_groups()
+            config["cgroups"] = groups.prepare(
+                self.slot.index, self.limits.memory_mb * 1024 * 1024, self.limits.processes
+            )
             self.root.chmod(0o711)  # the sandbox user may pass through, not list
             os.chown(self.workdir, self.slot.uid, self.slot.uid)
             os.chown(self.workdir / self.request.filename, self.slot.uid, self.slot.uid)
@@ -289,6 +300,8 @@ class StudentProcess:
         except subprocess.TimeoutExpired:
             pass
         LIVE_PIDS.discard(self.proc.pid)
+        if self.slot is not None:  # whatever is left in the slot's control groups
+            isolation.control_groups().kill(self.slot.index)
         # Whatever escaped the process group (a double-forked daemon) was adopted by
         # this process, a child subreaper: kill it too.
         isolation.kill_orphans(keep=frozenset(LIVE_PIDS) | self.foreign)
@@ -315,7 +328,21 @@ class StudentProcess:
         if self.slot is not None:
             self.slot.release()
             self.slot = None
-        shutil.rmtree(self.root, ignore_errors=True)
+        remove_tree(self.root)
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder the student may have filled (at the levels without a private work
+    folder in memory); never raises, whatever tree it holds: a chain of folders thousands
+    deep defeats ``shutil.rmtree`` (RecursionError), so ``rm`` finishes the job."""
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    except (RecursionError, OSError):
+        pass
+    if os.path.lexists(path):
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(["rm", "-rf", "--one-file-system", "--", str(path)],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=60)  # fmt: skip
 
 
 def _read_capped(path: Path, cap: int) -> str:

@@ -7,14 +7,19 @@ left out and listed, since plain Python cannot run them.
 """
 
 import ast
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.errors import SubmissionError
+from grader.errors import SubmissionError, UnsafeFile
 from grader.sandbox import LoadRequest
 
 MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
+MAX_CELLS = 2000  # code cells of a notebook; lesson notebooks have about fifty
+MAX_SKIPPED = 50  # skipped magic lines listed in a report ("... and N more" after that)
 _MAGIC = re.compile(r"^\s*(%|!)")
 
 
@@ -45,11 +50,11 @@ def find_submission(stage: str, path: str | Path) -> Path:
         found = [
             path / f"{stage}.{ext}"
             for ext in ("py", "ipynb")
-            if (path / f"{stage}.{ext}").is_file()
+            if os.path.lexists(path / f"{stage}.{ext}")
         ]
         if not found:
             # An upload under another name (Gradescope keeps the student's file name).
-            found = [p for p in path.iterdir() if p.suffix in (".py", ".ipynb") and p.is_file()]
+            found = [p for p in path.iterdir() if p.suffix in (".py", ".ipynb")]
             if len(found) != 1:
                 raise SubmissionError(f"{path} holds neither {stage}.py nor {stage}.ipynb")
         if len(found) > 1:
@@ -62,18 +67,50 @@ def find_submission(stage: str, path: str | Path) -> Path:
     return path
 
 
+def file_kind(info: os.stat_result) -> str:
+    """What a non-regular file is, in words."""
+    for test, kind in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
+                       (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):  # fmt: skip
+        if test(info.st_mode):
+            return kind
+    return "a regular file" if stat.S_ISREG(info.st_mode) else "a special file"
+
+
+def read_student_file(path: Path, limit: int = MAX_SUBMISSION_BYTES) -> bytes:
+    """Read a file a student controls, as the grader (maybe root) safely can: without
+    following a link, only if it is a regular file, and no more than ``limit`` bytes
+    (one more is read, so that the caller can tell the file was longer). Raises
+    UnsafeFile for anything but a regular file, SubmissionError when it cannot be read."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # a FIFO never blocks
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeFile(path, "a symbolic link") from None
+        raise SubmissionError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFile(path, file_kind(info))
+        chunks, size = [], 0
+        while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise SubmissionError(f"cannot read {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
 def read_submission(stage: str, path: str | Path) -> Submission:
     """Read and check the submission; problems that make it unrunnable are recorded, not raised."""
     path = find_submission(stage, path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_SUBMISSION_BYTES:
-            return _unrunnable(
-                stage, path, f"the file is {size // 1024 // 1024} MiB, over the 20 MiB limit"
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SubmissionError(f"cannot read {path}: {exc.strerror}") from None
+    raw = read_student_file(path)
+    if len(raw) > MAX_SUBMISSION_BYTES:
+        limit = MAX_SUBMISSION_BYTES // 1024 // 1024
+        return _unrunnable(stage, path, f"the file is over the {limit} MiB limit")
     kind = "ipynb" if path.suffix == ".ipynb" else "py"
     if not raw.strip():
         return _unrunnable(stage, path, "the file is empty", kind, raw)
@@ -101,14 +138,23 @@ def _unrunnable(stage, path, problem, kind="py", raw=b""):
 
 
 def _read_notebook(stage, path, text, raw) -> Submission:
+    import json
+
     import nbformat  # only for notebooks: it costs a tenth of a second to import
 
+    try:  # counted before nbformat validates it: validation costs ~30 ms per thousand cells
+        count = len(json.loads(text).get("cells") or ())
+    except (ValueError, AttributeError, TypeError, RecursionError):
+        count = 0  # nbformat says what is wrong, below
+    if count > MAX_CELLS:
+        return _unrunnable(stage, path, f"the notebook has {count} cells, over the limit of "
+                           f"{MAX_CELLS}", "ipynb", raw)  # fmt: skip
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several types for malformed input
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         return _unrunnable(stage, path, f"not a valid Jupyter notebook ({reason})", "ipynb", raw)
-    cells, skipped = [], []
+    cells, skipped, not_listed = [], [], 0
     for number, cell in enumerate(notebook.get("cells", []), start=1):
         if cell.get("cell_type") != "code":
             continue
@@ -116,10 +162,14 @@ def _read_notebook(stage, path, text, raw) -> Submission:
         if isinstance(source, list):
             source = "".join(str(s) for s in source)
         code, dropped = strip_magics(str(source))
-        skipped += [f"cell {number}: {line.strip()}" for line in dropped]
+        room = max(0, MAX_SKIPPED - len(skipped))
+        skipped += [f"cell {number}: {line.strip()[:200]}" for line in dropped[:room]]
+        not_listed += len(dropped[room:])
         cells.append(code)
     if not cells:
         return _unrunnable(stage, path, "the notebook has no code cells", "ipynb", raw)
+    if not_listed:
+        skipped.append(f"... and {not_listed} more magic or shell lines")
     return Submission(stage, path, "ipynb", cells, "\n\n".join(cells), raw, skipped)
 
 

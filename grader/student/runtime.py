@@ -97,7 +97,7 @@ def preload():
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 
 
@@ -115,16 +115,20 @@ def _libc():
 
 
 def isolate(iso, replies):
-    """Enter new namespaces, hide the grader's files, and drop privileges.
+    """Join the slot's control groups, enter new namespaces, build a new root that holds
+    only what the grader allowed, and drop privileges.
 
     ``iso`` comes from the grader: ``level`` ("root", "userns" or "uid": the last only
-    changes the uid), ``uid``/``gid``
-    (root level), ``hide``: folders to cover with an empty tmpfs, ``keep``: paths
-    under them to bring back read-only (the interpreter, NumPy, this runtime, the
-    work directory). Returns in the new PID namespace's first process; the process
-    that called it stays outside, waits, and exits with the same status.
+    changes the uid), ``uid``/``gid`` (root and uid levels), ``cgroups``: files to write
+    this process's pid into, ``jail``: an empty folder that becomes the new root,
+    ``steps``: the mounts that fill it (see ``isolation.jail_steps``), ``workdir`` and
+    ``filename``: the private work folder and the submission's file in it. Returns in the
+    new PID namespace's first process; the process that called it stays outside, waits,
+    and exits with the same status.
     """
     libc, check = _libc()
+    for path in iso.get("cgroups", ()):  # before anything else: every descendant is counted
+        _write(path, str(os.getpid()))
     if iso["level"] == "uid":  # root without namespaces: only the uid changes
         _drop_privileges(iso)
         check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
@@ -139,31 +143,12 @@ def isolate(iso, replies):
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"0 {outer_uid} 1")
         _write("/proc/self/gid_map", f"0 {outer_gid} 1")
-
-    def mount(source, target, fstype, mflags, data=None):
-        args = [x.encode() if x is not None else None for x in (source, target, fstype, data)]
-        check(libc.mount(args[0], args[1], args[2], mflags, args[3]), f"mount {target}")
-
-    mount(None, "/", None, MS_REC | MS_PRIVATE)
-    # Handles on the kept paths, taken before anything covers them: a bind mount
-    # from /proc/self/fd/N reaches a path that is hidden by then.
-    handles = {path: os.open(path, os.O_PATH) for path in iso["keep"]}
-    for step in iso["steps"]:
-        if step[0] == "hide":
-            mount("tmpfs", step[1], "tmpfs", MS_NOSUID | MS_NODEV, step[2])
-        else:
-            source = f"/proc/self/fd/{handles[step[1]]}"
-            _make_like(source, step[1])
-            mount(source, step[1], None, MS_BIND | MS_REC)
-            if not step[2]:  # read-only, except the child's own folder
-                mount(None, step[1], None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
-    for fd in handles.values():
-        os.close(fd)
+    Jail(libc, check, iso).build()
     child = os.fork()
     if child:
         _wait_and_mirror(child, replies)
     # First process of the new PID namespace: when it dies, all it started die too.
-    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    Jail(libc, check, iso).mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     if not user_ns:
         _drop_privileges(iso)
     else:
@@ -177,6 +162,91 @@ def isolate(iso, replies):
     check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
     check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl")
     os.chdir(iso["workdir"])
+
+
+MNT_DETACH = 2
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
+# Flags of a bind's source that a remount must repeat (the kernel locks them in a user
+# namespace): statvfs bit -> mount bit.
+LOCKED = {8: MS_NOEXEC, 1024: 1024, 2048: 2048, 4096: 1 << 21}
+
+
+class Jail:
+    """Builds the new root from nothing: an empty tmpfs, filled only by ``iso["steps"]``,
+    then made the root of this mount namespace; the old root is detached."""
+
+    def __init__(self, libc, check, iso):
+        self.libc, self.check, self.iso = libc, check, iso
+        self.root = iso.get("jail", "")
+        self.sealed = []  # empty package folders, made read-only once filled
+
+    def mount(self, source, target, fstype, mflags, data=None):
+        args = [x.encode() if x is not None else None for x in (source, target, fstype, data)]
+        self.check(self.libc.mount(args[0], args[1], args[2], mflags, args[3]), f"mount {target}")
+
+    def build(self):
+        self.mount(None, "/", None, MS_REC | MS_PRIVATE)
+        self.mount("tmpfs", self.root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k")
+        for kind, path, *extra in self.iso["steps"]:
+            getattr(self, f"add_{kind}")(path, self.root + path, *extra)
+        os.makedirs(self.root + "/proc", exist_ok=True)
+        self.pivot()
+        for path in self.sealed:
+            self.readonly(path)
+        self.readonly("/")
+
+    def add_bind(self, path, target):
+        _make_like(path, target)
+        self.mount(path, target, None, MS_BIND)  # not recursive: mounts below stay out
+        self.readonly(target, source=path)
+
+    def readonly(self, target, source=None):
+        locked = os.statvfs(source or target).f_flag
+        extra = sum(bit for flag, bit in LOCKED.items() if locked & flag)
+        self.mount(None, target, None,
+                   MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | extra)  # fmt: skip
+
+    def add_tmpfs(self, path, target, options):
+        os.makedirs(target, exist_ok=True)
+        self.mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options)
+        if not options.startswith("mode=1777"):
+            self.sealed.append(path)
+
+    def add_devices(self, path, target, names):
+        os.makedirs(target, exist_ok=True)
+        self.mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=4k")
+        for name in names:
+            open(f"{target}/{name}", "a").close()
+            self.mount(f"{path}/{name}", f"{target}/{name}", None, MS_BIND)
+        links = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0",
+                 "stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2"}  # fmt: skip
+        for name, link in links.items():
+            os.symlink(link, f"{target}/{name}")
+        self.sealed.append(path)
+
+    def add_work(self, path, target, options):
+        """The private work folder, in memory: what the student writes never reaches the
+        grader's disk, and it is gone with the namespace."""
+        os.makedirs(target, exist_ok=True)
+        self.mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options)
+        name = self.iso["filename"]
+        with open(f"{path}/{name}", "rb") as source, open(f"{target}/{name}", "wb") as copy:
+            copy.write(source.read())
+        if "uid" in self.iso and self.iso["level"] == "root":
+            for item in (target, f"{target}/{name}"):
+                os.chown(item, self.iso["uid"], self.iso["gid"])
+
+    def pivot(self):
+        """Make the jail the root and detach the old one: nothing outside is reachable."""
+        os.chdir(self.root)
+        number = SYS_PIVOT_ROOT.get(os.uname().machine)
+        if number is not None:
+            self.check(self.libc.syscall(number, b".", b"."), "pivot_root")
+            self.check(self.libc.umount2(b".", MNT_DETACH), "umount old root")
+        else:  # an architecture without a known number: move the jail over / instead
+            self.mount(".", "/", None, MS_MOVE)
+            os.chroot(".")
+        os.chdir("/")
 
 
 def _drop_privileges(iso):
