@@ -78,7 +78,8 @@ def github_annotations(report: Report, file_name: str) -> list[str]:
             # Actions log shows escape sequences in colour and would run them.
             message = _escape_data(inert.visible(test.output or test.status, keep="\n"))
             title = _escape_property(inert.one_line(test.name))
-            lines.append(f"::error file={_escape_property(file_name)},title={title}::{message}")
+            where = _escape_property(inert.one_line(file_name))  # the student names the file
+            lines.append(f"::error file={where},title={title}::{message}")
     lines.append(
         f"::notice title=Autograding complete::Points {report.score:g}/{report.max_score:g}"
     )

@@ -81,7 +81,7 @@ def write_gradebook(result, path: Path) -> None:
             ])  # fmt: skip
         for problem in result.problems:
             writer.writerow([for_csv_cell(problem.entry), "", "", "", "problem",
-                             for_csv_cell(problem.reason), ""])  # fmt: skip
+                             for_csv_cell(problem.reason), "", *("" for _ in columns)])  # fmt: skip
 
 
 def _test_lines(report: Report, show_hidden: bool):
