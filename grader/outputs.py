@@ -1,7 +1,8 @@
 """What a batch run leaves in its output folder.
 
 gradebook.csv          one row per student: id, score, max, percent, status, error,
-                       then one column per test (its points)
+                       file (the name of their results and feedback), then one column
+                       per test (its points)
 results/<file>.json    the ``grade run --format json`` document of each student
 feedback/<file>.md|html  what the student reads: score, each test with its message;
                        hidden tests by name and result only

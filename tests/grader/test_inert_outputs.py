@@ -7,6 +7,7 @@ HTML feedback, the gradebook, and the file names a batch writes.
 
 import csv
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -367,3 +368,38 @@ def test_colliding_ids_get_distinct_files(tmp_path, correct_neuron, wrong_neuron
     again = run_batch("neuron", [root], out, jobs=1, options={"public_only": True})
     assert all(g.cached for g in again.graded)
     assert files_by_student() == first and len(list((out / "feedback").iterdir())) == 6
+
+
+def test_batch_files_from_hostile_ids_are_inert(tmp_path):
+    """Ids with escape sequences, bidi overrides and undecodable bytes (a file name read
+    with surrogateescape): write_all writes valid UTF-8 files with no control character,
+    one name per id, and the summary escapes them."""
+    ids = ["\x1b[2Jalice", "alice\u202e", os.fsdecode(b"alice\xff"), "alice"]
+    tests = [Outcome("test_one", 0.0, 1.0, "failed", output="\x1b]8;;x\x1b\\")]
+    graded = [Graded(s, Report("neuron", "x.py", tests=tests), False) for s in ids]
+    result = BatchResult("neuron", graded, [Problem(os.fsdecode(b"\x1b\xfe"), "\x07")])
+    outputs.write_all(result, tmp_path)
+    files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert len(list((tmp_path / "feedback").iterdir())) == 2 * len(ids)
+    for path in files:
+        text = path.read_bytes().decode("utf-8")  # never a lone surrogate
+        text = text.replace("\r\n", "") if path.suffix == ".csv" else text  # csv's own
+        assert not TERMINAL_CONTROLS.search(text.replace("\n", "").replace("\t", "")), path
+        assert not TERMINAL_CONTROLS.search(path.name)
+    check_html((tmp_path / "summary.html").read_text())
+
+
+def test_batch_command_lists_problems_inertly(tmp_path):
+    """`grade batch` names entries it could not grade on the teacher's terminal: folder
+    and file names with escape sequences and bells reach it as visible escapes."""
+    root = tmp_path / "class"
+    (root / "\x1b[2J\x1b[HScore 26 of 26").mkdir(parents=True)  # a folder with no submission
+    (root / "notes\x07\x9b.txt").write_text("not a submission")
+    result = subprocess.run(
+        [sys.executable, "-m", "grader", "batch", "neuron", str(root), "-o", str(tmp_path / "o")],
+        capture_output=True, cwd=PROJECT_ROOT, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert b"not graded: \\x1b[2J\\x1b[HScore 26 of 26" in result.stderr
+    assert b"notes\\x07\\x9b.txt" in result.stderr
+    assert not TERMINAL_CONTROL_BYTES.search(result.stdout + result.stderr)
