@@ -41,8 +41,6 @@ def to_junit(report: Report) -> str:
             ).text = output
     if report.stdout:
         ET.SubElement(suite, "system-out").text = inert.for_xml(report.stdout)
-    if report.stderr:
-        ET.SubElement(suite, "system-err").text = inert.for_xml(report.stderr)
     ET.indent(suite)
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)
 
