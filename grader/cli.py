@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from grader import __version__, api, batch, export, formats, isolation
+from grader import __version__, api, batch, export, formats, inert, isolation
 from grader.course import STAGES, get_stage
 from grader.errors import GraderError
 from grader.report import render_text
@@ -265,7 +265,9 @@ def batch_command(
         f"gradebook: {outdir / 'gradebook.csv'}; summary: {outdir / 'summary.html'}"
     )
     for problem in result.problems:
-        click.echo(f"not graded: {problem.entry}: {problem.reason}", err=True)
+        # Folder and file names are the students': no control character reaches the terminal.
+        click.echo(f"not graded: {inert.one_line(problem.entry)}: {inert.one_line(problem.reason)}",
+                   err=True)  # fmt: skip
     if result.interrupted:
         click.echo("Interrupted: what was graded is saved; run again to continue.", err=True)
         sys.exit(130)

@@ -1,12 +1,15 @@
 """A Report in the formats of other tools: JUnit XML, PrairieLearn, GitHub Actions.
 
-(Gradescope's results.json is ``Report.to_dict()`` itself.)
+(Gradescope's results.json is ``Report.to_dict()`` itself.) JSON documents carry student
+text as it came (JSON escapes control characters); XML, workflow commands and Markdown
+get it through ``grader.inert``, at the point where it is written.
 """
 
 import json
 import os
 import xml.etree.ElementTree as ET
 
+from grader import inert
 from grader.report import Report
 
 
@@ -26,17 +29,18 @@ def to_junit(report: Report) -> str:
         ET.SubElement(properties, "property", name=name, value=f"{value:g}")
     for test in report.tests:
         case = ET.SubElement(
-            suite, "testcase", classname=f"neurograde.{report.assignment}", name=test.name,
-            time=f"{test.duration:.3f}",
+            suite, "testcase", classname=f"neurograde.{report.assignment}",
+            name=inert.for_xml(test.name), time=f"{test.duration:.3f}",
         )  # fmt: skip
+        output = inert.for_xml(test.output)
         if test.status == "failed":
-            ET.SubElement(case, "failure", message=_first_line(test.output)).text = test.output
+            ET.SubElement(case, "failure", message=_first_line(output)).text = output
         elif test.status in ("error", "timeout"):
             ET.SubElement(
-                case, "error", message=_first_line(test.output), type=test.status
-            ).text = test.output
+                case, "error", message=_first_line(output), type=test.status
+            ).text = output
     if report.stdout:
-        ET.SubElement(suite, "system-out").text = report.stdout
+        ET.SubElement(suite, "system-out").text = inert.for_xml(report.stdout)
     ET.indent(suite)
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)
 
@@ -68,9 +72,12 @@ def github_annotations(report: Report, file_name: str) -> list[str]:
     lines = []
     for test in report.tests:
         if test.status != "passed":
-            message = _escape_data(test.output or test.status)
-            title = _escape_property(test.name)
-            lines.append(f"::error file={_escape_property(file_name)},title={title}::{message}")
+            # One line per command (newlines encoded), and no control character: the
+            # Actions log shows escape sequences in colour and would run them.
+            message = _escape_data(inert.visible(test.output or test.status, keep="\n"))
+            title = _escape_property(inert.one_line(test.name))
+            where = _escape_property(inert.one_line(file_name))  # the student names the file
+            lines.append(f"::error file={where},title={title}::{message}")
     lines.append(
         f"::notice title=Autograding complete::Points {report.score:g}/{report.max_score:g}"
     )
@@ -91,11 +98,14 @@ def github_summary(report: Report) -> str:
     ]
     for test in report.tests:
         icon = "✅" if test.status == "passed" else "❌"
-        lines.append(f"| {test.name} | {icon} {test.status} | {test.score:g}/{test.max_score:g} |")
+        name = inert.for_markdown_inline(test.name)
+        lines.append(f"| {name} | {icon} {test.status} | {test.score:g}/{test.max_score:g} |")
     failing = [t for t in report.tests if t.status != "passed" and t.output]
     for test in failing:
-        lines += ["", f"<details><summary>{test.name}</summary>", "", "```", test.output, "```",
-                  "</details>"]  # fmt: skip
+        # The message is student text: a fence it cannot close keeps it out of the
+        # page's structure (no closing </details>, no HTML, no link).
+        lines += ["", f"<details><summary>{inert.for_html(test.name)}</summary>", "",
+                  inert.for_markdown_block(test.output), "", "</details>"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

@@ -1,29 +1,37 @@
 """What a batch run leaves in its output folder.
 
 gradebook.csv          one row per student: id, score, max, percent, status, error,
-                       then one column per test (its points)
-results/<id>.json      the ``grade run --format json`` document of each student
-feedback/<id>.md|html  what the student reads: score, each test with its message;
+                       file (the name of their results and feedback), then one column
+                       per test (its points)
+results/<file>.json    the ``grade run --format json`` document of each student
+feedback/<file>.md|html  what the student reads: score, each test with its message;
                        hidden tests by name and result only
+                       (<file> is ``grader.inert.file_stem(id)``: one per id, the same
+                       on every run; the gradebook's ``file`` column gives it)
 summary.html           the class: score histogram (inline SVG), pass rate per test
                        (the common misconceptions), slowest submissions, problems
 summary.json           the same figures as data
+
+Ids, messages and everything else a student decides are made inert where they are
+written (``grader.inert``): fenced or escaped in Markdown, escaped in HTML, neutralised
+as formulas in the gradebook, visible escapes instead of control characters.
 """
 
 import csv
-import html
 import json
-import re
 import statistics
 from pathlib import Path
 
-from grader.report import Report
+from grader.inert import file_stem, for_csv_cell, for_markdown_block, for_markdown_inline
+from grader.inert import for_html as escape
+from grader.report import Report, format_error
 
 STATUS_WORDS = {"passed": "passed", "failed": "failed", "error": "error", "timeout": "timed out"}
 
 
 def safe_name(student: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", student).strip("._") or "student"
+    """The file name stem of a student's results and feedback (see ``file_stem``)."""
+    return file_stem(student)
 
 
 def write_all(result, outdir: Path, show_hidden_messages: bool = False) -> None:
@@ -59,17 +67,22 @@ def write_gradebook(result, path: Path) -> None:
     columns = test_columns(result)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", "score", "max_score", "percent", "status", "error", *columns])
+        header = ["student", "score", "max_score", "percent", "status", "error", "file", *columns]
+        writer.writerow([for_csv_cell(cell) for cell in header])
+        # Text cells come from students (ids are file and folder names, errors quote
+        # their code): each is neutralised. Numbers are the grader's own and stay numbers.
         for item in result.graded:
             report = item.report
             scores = {t.name: t.score for t in report.tests}
             writer.writerow([
-                item.student, f"{report.score:g}", f"{report.max_score:g}",
-                f"{report.percent:.1f}", report.status, report.problem,
+                for_csv_cell(item.student), f"{report.score:g}", f"{report.max_score:g}",
+                f"{report.percent:.1f}", report.status, for_csv_cell(report.problem),
+                safe_name(item.student),
                 *(f"{scores[c]:g}" if c in scores else "" for c in columns),
             ])  # fmt: skip
         for problem in result.problems:
-            writer.writerow([problem.entry, "", "", "", "problem", problem.reason])
+            writer.writerow([for_csv_cell(problem.entry), "", "", "", "problem",
+                             for_csv_cell(problem.reason), "", *("" for _ in columns)])  # fmt: skip
 
 
 def _test_lines(report: Report, show_hidden: bool):
@@ -81,25 +94,27 @@ def _test_lines(report: Report, show_hidden: bool):
 
 
 def feedback_markdown(student: str, report: Report, show_hidden: bool = False) -> str:
+    """The student's feedback as Markdown. Their id is escaped inline; every message
+    (which may quote their code, output or values) is in a fenced block it cannot close."""
     lines = [
-        f"# {report.assignment}: feedback for {student}",
+        f"# {report.assignment}: feedback for {for_markdown_inline(student)}",
         "",
         f"**Score: {report.score:g} / {report.max_score:g}** ({report.percent:.0f}%)",
         "",
     ]
     if report.problem:
-        lines += [f"> Your submission could not run: {report.problem}", ""]
+        lines += ["Your submission could not run:", "", for_markdown_block(report.problem), ""]
     for error in report.load_errors:
-        lines += [f"> While loading your code: {error.get('type')}: {error.get('message')}", ""]
+        lines += ["While loading your code:", "", for_markdown_block(format_error(error)), ""]
     lines += ["| test | result | points |", "| --- | --- | --- |"]
     for test, word, _ in _test_lines(report, show_hidden):
-        label = f"{test.name} (hidden)" if test.hidden else test.name
+        label = for_markdown_inline(f"{test.name} (hidden)" if test.hidden else test.name)
         lines.append(f"| {label} | {word} | {test.score:g}/{test.max_score:g} |")
     details = [(t, m) for t, _, m in _test_lines(report, show_hidden) if m]
     if details:
         lines += ["", "## What to fix", ""]
         for test, message in details:
-            lines += [f"### {test.name}", "", "```", message, "```", ""]
+            lines += [f"### {for_markdown_inline(test.name)}", "", for_markdown_block(message), ""]
     hidden_failed = sum(t.hidden and t.status != "passed" for t in report.tests)
     if hidden_failed and not show_hidden:
         lines += ["", f"{hidden_failed} hidden test(s) did not pass; their details are not shown."]
@@ -107,18 +122,23 @@ def feedback_markdown(student: str, report: Report, show_hidden: bool = False) -
 
 
 def feedback_html(student: str, report: Report, show_hidden: bool = False) -> str:
+    """The student's feedback as one HTML page; every piece of student text is escaped."""
     rows = []
     for test, word, message in _test_lines(report, show_hidden):
-        label = html.escape(test.name + (" (hidden)" if test.hidden else ""))
-        detail = f"<pre>{html.escape(message)}</pre>" if message else ""
+        label = escape(test.name + (" (hidden)" if test.hidden else ""))
+        detail = f"<pre>{escape(message)}</pre>" if message else ""
         rows.append(
-            f'<tr class="{test.status}"><td>{label}{detail}</td><td>{word}</td>'
+            f'<tr class="{escape(test.status)}"><td>{label}{detail}</td><td>{word}</td>'
             f"<td>{test.score:g}/{test.max_score:g}</td></tr>"
         )
     problem = (
-        f"<p class=problem>Your submission could not run: {html.escape(report.problem)}</p>"
+        f"<div class=problem>Your submission could not run: <pre>{escape(report.problem)}</pre></div>"
         if report.problem
         else ""
+    )
+    problem += "".join(
+        f"<div class=problem>While loading your code: <pre>{escape(format_error(error))}</pre></div>"
+        for error in report.load_errors
     )
     return _page(
         f"{report.assignment}: feedback for {student}",
@@ -183,14 +203,13 @@ def histogram_svg(counts: list[int]) -> str:
 
 def summary_html(summary: dict) -> str:
     rates = sorted(summary["pass_rate"].items(), key=lambda item: item[1])
-    rate_rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{r:.0f}%</td></tr>" for n, r in rates)
+    rate_rows = "".join(f"<tr><td>{escape(n)}</td><td>{r:.0f}%</td></tr>" for n, r in rates)
     slow_rows = "".join(
-        f"<tr><td>{html.escape(s['student'])}</td><td>{s['seconds']:.2f} s</td></tr>"
+        f"<tr><td>{escape(s['student'])}</td><td>{s['seconds']:.2f} s</td></tr>"
         for s in summary["slowest"]
     )
     problems = "".join(
-        f"<li>{html.escape(p['entry'])}: {html.escape(p['reason'])}</li>"
-        for p in summary["problems"]
+        f"<li>{escape(p['entry'])}: {escape(p['reason'])}</li>" for p in summary["problems"]
     )
     body = (
         f"<p>{summary['students']} students graded; mean {summary['mean_percent']}%, median "
@@ -207,10 +226,10 @@ def summary_html(summary: dict) -> str:
 def _page(title: str, body: str) -> str:
     return (
         "<!doctype html><html><head><meta charset=utf-8>"
-        f"<title>{html.escape(title)}</title><style>"
+        f"<title>{escape(title)}</title><style>"
         "body{font-family:sans-serif;max-width:60em;margin:2em auto}"
         "td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}"
         "tr.passed td:nth-child(2){color:#176e2f}tr.failed td:nth-child(2),tr.error td:nth-child(2),"
         "tr.timeout td:nth-child(2){color:#a11}pre{white-space:pre-wrap;background:#f6f6f6;padding:6px}"
-        f"</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>\n"
+        f"</style></head><body><h1>{escape(title)}</h1>{body}</body></html>\n"
     )

@@ -8,6 +8,8 @@ Three outcomes are kept apart: the submission could not run at all
 import json
 from dataclasses import asdict, dataclass, field
 
+from grader import inert
+
 STATUSES = ("passed", "failed", "error", "timeout")
 
 
@@ -53,16 +55,21 @@ class Report:
     def percent(self) -> float:
         return 100.0 * self.score / self.max_score if self.max_score else 0.0
 
-    def summary(self) -> str:
-        """A short overall message for the student (Gradescope's top-level ``output``)."""
+    def summary(self, clean=str) -> str:
+        """A short overall message for the student (Gradescope's top-level ``output``).
+
+        ``clean`` is applied to each piece of student text (the problem, load errors,
+        skipped lines): a renderer passes its sanitiser, JSON keeps the text as it came.
+        """
         lines = []
         if self.problem:
-            lines.append(f"The submission could not run: {self.problem}")
+            lines.append(f"The submission could not run: {clean(self.problem)}")
         for error in self.load_errors:
-            lines.append("While loading: " + format_error(error))
+            lines.append("While loading: " + format_error(error, clean))
         if self.skipped:
             lines.append(
-                "Not run (IPython magics / shell commands): " + "; ".join(self.skipped[:10])
+                "Not run (IPython magics / shell commands): "
+                + "; ".join(clean(line) for line in self.skipped[:10])
             )
         counts = {s: sum(t.status == s for t in self.tests) for s in STATUSES}
         lines.append(
@@ -92,30 +99,43 @@ class Report:
         return data
 
 
-def format_error(error: dict) -> str:
-    """An error reported by the student process, as one or two readable lines."""
+def format_error(error: dict, clean=str) -> str:
+    """An error reported by the student process, as one or two readable lines; ``clean``
+    is applied to each piece of student text in it (type, message, code line)."""
     where = ""
     frames = error.get("frames") or []
     if frames:
         last = frames[-1]
-        where = f" (line {last.get('line')}: {str(last.get('code', '')).strip()[:120]})"
+        code = clean(str(last.get("code", "")).strip()[:120])
+        where = f" (line {last.get('line')}: {code})"
     cell = f"cell {error['cell']}: " if error.get("cell") else ""
-    return f"{cell}{error.get('type', 'Error')}: {str(error.get('message', ''))[:300]}{where}"
+    kind = clean(error.get("type", "Error"))
+    return f"{cell}{kind}: {clean(str(error.get('message', ''))[:300])}{where}"
 
 
 def render_text(report: Report, verbose: bool = True) -> str:
-    """The report for a terminal."""
-    lines = [f"{report.assignment}: {report.submission}"]
-    width = max([len(t.name) for t in report.tests] + [10])
-    for test in report.tests:
+    """The report for a terminal.
+
+    Student text reaches a teacher's terminal here, so every piece of it goes through
+    ``grader.inert``: no control character (no escape sequence, bell or carriage return)
+    survives, and one-line fields cannot start a line of their own. What the submission
+    printed and test messages are indented under a heading, so a printed "Score 26/26"
+    never stands where the grader's score line does.
+    """
+    lines = [f"{report.assignment}: {inert.one_line(report.submission)}"]
+    names = [inert.one_line(t.name) for t in report.tests]
+    width = max([len(name) for name in names] + [10])
+    for test, name in zip(report.tests, names, strict=True):
         mark = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}[
             test.status
         ]
-        lines.append(f"  {mark:<7} {test.name:<{width}} {test.score:g}/{test.max_score:g}")
+        lines.append(f"  {mark:<7} {name:<{width}} {test.score:g}/{test.max_score:g}")
         if verbose and test.status != "passed" and test.output:
-            lines += ["          " + line for line in test.output.splitlines()]
-    lines.append("")
-    lines.append(report.summary())
+            lines += ["          " + line for line in inert.for_terminal(test.output).splitlines()]
     if report.stdout.strip():
-        lines += ["", "The submission printed (truncated):", report.stdout.rstrip()[:2000]]
+        printed = inert.for_terminal(report.stdout.rstrip()[:2000])
+        lines += ["", "The submission printed (truncated):"]
+        lines += ["  | " + line for line in printed.splitlines()]
+    lines.append("")
+    lines.append(report.summary(clean=inert.one_line))
     return "\n".join(lines)
