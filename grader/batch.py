@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grader import __version__, outputs
+from grader import __version__, inert, outputs
 from grader.api import grade, suite_files
 from grader.course import get_stage
 from grader.errors import GraderError, SubmissionError
@@ -345,8 +345,8 @@ def terminal_progress(stream=sys.stderr):
         if tty:
             stream.write("\r" + line.ljust(60) + ("\n" if done == total else ""))
         elif item is not None:
-            r = item.report
-            stream.write(f"[{done}/{total}] {item.student}: {r.score:g}/{r.max_score:g}"
+            r, student = item.report, inert.one_line(item.student)
+            stream.write(f"[{done}/{total}] {student}: {r.score:g}/{r.max_score:g}"
                          f"{' (cached)' if item.cached else ''}\n")  # fmt: skip
         stream.flush()
 
