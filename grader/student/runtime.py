@@ -143,12 +143,13 @@ def isolate(iso, replies):
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"0 {outer_uid} 1")
         _write("/proc/self/gid_map", f"0 {outer_gid} 1")
-    Jail(libc, check, iso).build()
     child = os.fork()
     if child:
         _wait_and_mirror(child, replies)
-    # First process of the new PID namespace: when it dies, all it started die too.
-    Jail(libc, check, iso).mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    # First process of the new PID namespace: when it dies, all it started die too. It builds
+    # the root (with a /proc of this namespace, mounted while the old root is still there:
+    # in a user namespace the kernel refuses a new /proc where none is visible).
+    Jail(libc, check, iso).build()
     if not user_ns:
         _drop_privileges(iso)
     else:
@@ -190,6 +191,7 @@ class Jail:
         for kind, path, *extra in self.iso["steps"]:
             getattr(self, f"add_{kind}")(path, self.root + path, *extra)
         os.makedirs(self.root + "/proc", exist_ok=True)
+        self.mount("proc", self.root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         self.pivot()
         for path in self.sealed:
             self.readonly(path)
