@@ -18,6 +18,7 @@ def test_mse_loss():
 def test_mse_loss_grad():
     """2 * (y_pred - y_true) / size."""
     out = np.asarray(mse_loss_grad(np.array([[1.0, 2.0]]), np.array([[0.0, 4.0]])))
+    assert out.shape == (1, 2)
     np.testing.assert_allclose(out, [[1.0, -2.0]], **TOLERANCE)
 
 

@@ -341,6 +341,8 @@ _TAMPER_NAMES = frozenset({
     "get_referents", "get_objects", "ctypes", "pythonapi", "monitoring",
 })  # fmt: skip
 _SCAN_ITEMS = 64  # items of a container looked at: enough for an alias, bounded for data
+# What frame.f_locals is in a function: a dict up to 3.12, a proxy of the frame from 3.13.
+_FRAME_LOCALS = type((lambda: sys._getframe().f_locals)())
 
 
 def _numpy_name(name) -> bool:
@@ -468,26 +470,25 @@ class NumpyWatch:
             return "ctypes, which can switch the NumPy check off"
         if filename == _THREADING_FILE and code.co_name.startswith(("setprofile", "settrace")):
             return f"threading.{code.co_name}(), which can switch the NumPy check off"
-        if not self._student(code):  # its arguments: importlib.import_module("numpy")
-            return self._values(frame.f_locals)
-        found = self._reads(code, frame.f_globals, frame.f_builtins)
+        # Every frame, the standard library's too: a code object can claim any file name,
+        # so a file name decides only which names are suspicious (below), never whether
+        # the globals, arguments (importlib.import_module("numpy")) and locals are read.
+        found = self._reads(code, frame.f_globals, frame.f_builtins, self._student(code))
         found = found or self._values(frame.f_locals)
         return f"{found}, in {code.co_name}()" if found else ""
 
     def _frame_ends(self, frame):
-        if not self._student(frame.f_code):
-            return ""
         found = self._values(frame.f_locals)
         return f"{found}, in {frame.f_code.co_name}()" if found else ""
 
     @staticmethod
     def _student(code):
-        """Code of the submission (or code it built at run time): not NumPy's, not the
-        standard library's."""
+        """Code of the submission (or code it built at run time), by its file name: not
+        NumPy's, not the standard library's."""
         filename = code.co_filename
         return not (_in_numpy(filename) or filename.startswith(_STDLIB_DIR))
 
-    def _reads(self, code, globals_, builtins):
+    def _reads(self, code, globals_, builtins, student):
         facts = self.facts.get(code)
         if facts is None:
             if _DIS is None:
@@ -496,7 +497,7 @@ class NumpyWatch:
         read, imports, tamper, strings = facts
         if imports:
             return f"import {imports[0]}"
-        if tamper:
+        if tamper and student:  # the standard library reads frames for its own reasons
             return f"{tamper[0]}, which can switch the NumPy check off"
         if strings:
             return f"the name {strings[0]!r}"
@@ -512,7 +513,9 @@ class NumpyWatch:
 
     @staticmethod
     def _values(namespace):
-        if type(namespace) is not dict:
+        if type(namespace) is _FRAME_LOCALS and _FRAME_LOCALS is not dict:
+            namespace = dict(namespace)
+        if type(namespace) is not dict:  # exec() with a mapping of the submission's own
             return ""
         for count, value in enumerate(namespace.values()):
             if count >= _SCAN_ITEMS:

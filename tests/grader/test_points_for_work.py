@@ -15,11 +15,13 @@ import textwrap
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from grader.api import grade
 from grader.course import STAGES, get_stage, standalone_reference
 from grader.submission import MAX_SUBMISSION_BYTES
+from grader.suites.checks import Mismatch, expect_close
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "submissions"
 
@@ -212,3 +214,26 @@ def test_huge_cell_is_not_parsed_by_the_grader(tmp_path):
     # 2.5 GB cap (10 GB without one).
     assert result["peak_mb"] < 700, result
     assert result["seconds"] < 120, result
+
+
+@pytest.mark.parametrize(
+    "got, expected, says",
+    [
+        (np.array([]), 4.8, "The shape is wrong: expected (), got (0,)"),
+        (0.0, [4.8, 1.21, 3.465], "The shape is wrong: expected (3,), got ()"),
+        (np.zeros((0, 3)), np.ones((2, 3)), "The shape is wrong"),
+        ("4.8", 4.8, "which holds a str, not numbers"),
+        (["4.8", "1.21"], [4.8, 1.21], "which holds a str, not numbers"),
+        (None, 4.8, "returned None, which is not a number"),
+        ({"value": 4.8}, 4.8, "which holds a dict, not numbers"),
+        (np.array(["4.8"]), [4.8], "which holds an array of dtype <U3"),
+    ],
+    ids=str.split("empty_array scalar_for_array empty_rows string strings none dict string_array"),
+)
+def test_comparisons_check_type_and_shape_before_value(got, expected, says):
+    """expect_close fails, with a message saying why, on an empty array, a scalar where an
+    array is asked, a string (which NumPy would read as a number), None or a dict."""
+    with pytest.raises(Mismatch) as caught:
+        expect_close("f", got, expected, {"x": [1.0, 2.0]})
+    assert says in str(caught.value)
+    assert str(caught.value).startswith("f(x=")
