@@ -102,6 +102,8 @@ def not_numeric(value, limit=100_000) -> str:
             if item.dtype.kind in NUMERIC_KINDS and item.dtype.fields is None:
                 continue
             return f"an array of dtype {item.dtype}"
+        if isinstance(item, Unsupported | RemoteObject | RemoteCallable):
+            return repr(item)  # "<student Pretender object>", "<unsupported value of type ...>"
         return "None" if item is None else f"a {kind.__name__}"
     return ""
 
@@ -118,7 +120,8 @@ def as_numeric(function: str, got, inputs: dict) -> np.ndarray:
     if problem:
         raise Mismatch(
             f"{function}({describe_inputs(inputs)}) returned {summarize(got)}, "
-            f"which holds {problem}, not numbers. Return a float or a NumPy array of floats."
+            f"which holds {problem}: not a number or an array of numbers. Return a float or a "
+            "NumPy array of floats."
         )
     try:
         return np.asarray(got, dtype=float)
