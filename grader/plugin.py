@@ -4,7 +4,8 @@ Markers (registered here): ``points(n)`` (default 1), ``hidden`` (part of a hidd
 suite: its source and tracebacks never reach feedback), ``visibility(v)`` (the
 Gradescope visibility), ``function(name)`` (the student function under test).
 Fixtures: ``student`` (the submission as a module, see proxy.py), ``submission``
-(the parsed Submission, for static checks), ``rng`` (a seeded generator per test).
+(the Submission as read: its cells are never parsed on this side, a check of how the
+code works runs in the student process), ``rng`` (a seeded generator per test).
 
 Each test's status is decided here, from the exception that ended it:
 student timeouts give ``timeout``, crashes and unloadable submissions ``error``,

@@ -143,16 +143,20 @@ class Session:
             counter = [0]
             return {
                 key: wire.decode_value(reply.get(key), reply_blobs, make_ref, counter)
-                for key in ("value", "args_after", "warnings")
+                for key in ("value", "args_after", "warnings", "numpy_used", "numpy_what")
                 if key in reply
             }
         except wire.WireError as exc:
             self.discard()
             raise StudentCrash(f"the student process sent an invalid reply ({exc})") from None
 
-    def call(self, target: int, args, kwargs, return_args: bool, what: str, name=None):
+    def call(
+        self, target: int, args, kwargs, return_args: bool, what: str, name=None, trace_numpy=False
+    ):
         """Call object ``target`` of the child (0: the module, then ``name`` is looked up
-        in it) with plain-data arguments; returns the decoded reply dict."""
+        in it) with plain-data arguments; returns the decoded reply dict. With
+        ``trace_numpy`` the child also says whether the call used NumPy (``numpy_used``,
+        ``numpy_what``): a claim of the untrusted side, see checks.call_watching_numpy."""
         blobs: list = []
         header = {
             "op": "call",
@@ -163,6 +167,8 @@ class Session:
         }
         if name is not None:
             header["name"] = name
+        if trace_numpy:
+            header["trace_numpy"] = True
         return self.request(header, blobs, what=what)
 
     def encode(self, value, blobs):
@@ -303,8 +309,9 @@ class StudentFunction:
     def __call__(self, *args, **kwargs):
         return self.call_with_args(args, kwargs)["value"]
 
-    def call_with_args(self, args, kwargs=None, return_args=False):
-        """Call it; with ``return_args`` also get the arguments as they were after the call."""
+    def call_with_args(self, args, kwargs=None, return_args=False, trace_numpy=False):
+        """Call it; with ``return_args`` also get the arguments as they were after the call,
+        with ``trace_numpy`` the child's account of whether the call used NumPy."""
         session = self._session
         if session.timeouts.get(self.__name__, 0) >= HANG_LIMIT:
             raise StudentTimeout(
@@ -313,7 +320,9 @@ class StudentFunction:
             )
         try:
             what = f"calling {self.__name__}"
-            return session.call(0, args, kwargs, return_args, what, name=self.__name__)
+            return session.call(
+                0, args, kwargs, return_args, what, name=self.__name__, trace_numpy=trace_numpy
+            )
         except StudentTimeout:
             session.timeouts[self.__name__] = session.timeouts.get(self.__name__, 0) + 1
             raise

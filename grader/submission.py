@@ -6,7 +6,6 @@ become the cells the student process runs; IPython magics and shell escapes are
 left out and listed, since plain Python cannot run them.
 """
 
-import ast
 import errno
 import os
 import re
@@ -31,7 +30,7 @@ class Submission:
     path: Path
     kind: str  # "py" or "ipynb"
     cells: list[str]
-    source: str  # all the code, cells joined: used for static checks
+    source: str  # all the code, cells joined
     raw: bytes = field(repr=False)
     skipped: list[str] = field(default_factory=list)  # magics and shell lines not run
     problem: str | None = None  # why it cannot run at all (empty, not UTF-8, bad notebook)
@@ -190,20 +189,3 @@ def strip_magics(source: str) -> tuple[str, list[str]]:
         else:
             kept.append(line)
     return "\n".join(kept), dropped
-
-
-def find_function(cells: list[str], name: str) -> ast.FunctionDef | None:
-    """The last top-level definition of function ``name`` in the cells (parsed, never run).
-
-    Each cell is parsed on its own, so a syntax error in one cell hides only that cell.
-    """
-    found = None
-    for code in cells:
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name == name:
-                found = node
-    return found

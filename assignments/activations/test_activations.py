@@ -12,18 +12,22 @@ TOLERANCE = {"rtol": 1e-5, "atol": 1e-8}
 def test_sigmoid_values():
     """sigmoid(0) is 0.5; sigmoid is 1/(1+e^-z)."""
     out = np.asarray(sigmoid([-1.0, 0.0, 2.0]))
+    assert out.shape == (3,)
     np.testing.assert_allclose(out, 1 / (1 + np.exp(-np.array([-1.0, 0.0, 2.0]))), **TOLERANCE)
 
 
 def test_sigmoid_extremes():
     """sigmoid(-1000) is 0 and sigmoid(1000) is 1, and both are finite."""
     out = np.asarray(sigmoid([-1000.0, 1000.0]))
+    assert out.shape == (2,)
     np.testing.assert_allclose(out, [0.0, 1.0], atol=1e-9)
 
 
 def test_relu_values():
     """relu keeps positives and zeroes the rest."""
-    np.testing.assert_allclose(np.asarray(relu([[-2.0, 0.0, 3.5]])), [[0.0, 0.0, 3.5]])
+    out = np.asarray(relu([[-2.0, 0.0, 3.5]]))
+    assert out.shape == (1, 3)
+    np.testing.assert_allclose(out, [[0.0, 0.0, 3.5]])
 
 
 def test_softmax_rows_sum_to_one():
@@ -36,10 +40,16 @@ def test_softmax_rows_sum_to_one():
 
 def test_softmax_huge_logits():
     """softmax([1000, 1000]) is [0.5, 0.5], not nan."""
-    np.testing.assert_allclose(np.asarray(softmax([1000.0, 1000.0])), [0.5, 0.5], **TOLERANCE)
+    out = np.asarray(softmax([1000.0, 1000.0]))
+    assert out.shape == (2,)
+    np.testing.assert_allclose(out, [0.5, 0.5], **TOLERANCE)
 
 
 def test_derivatives():
-    """sigmoid'(0) = 0.25; relu' is 1 for z > 0 and 0 otherwise (0 at z == 0)."""
-    np.testing.assert_allclose(np.asarray(sigmoid_derivative([0.0])), [0.25], **TOLERANCE)
-    np.testing.assert_allclose(np.asarray(relu_derivative([-1.0, 0.0, 2.0])), [0.0, 0.0, 1.0])
+    """sigmoid'(0) = 0.25, sigmoid'(2) = 0.105; relu' is 1 for z > 0, else 0 (0 at z == 0)."""
+    out = np.asarray(sigmoid_derivative([0.0, 2.0]))
+    assert out.shape == (2,)
+    np.testing.assert_allclose(out, [0.25, 0.10499358540350662], **TOLERANCE)
+    out = np.asarray(relu_derivative([-1.0, 0.0, 2.0]))
+    assert out.shape == (3,)
+    np.testing.assert_allclose(out, [0.0, 0.0, 1.0])

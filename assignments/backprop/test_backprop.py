@@ -18,6 +18,7 @@ def test_mse_loss():
 def test_mse_loss_grad():
     """2 * (y_pred - y_true) / size."""
     out = np.asarray(mse_loss_grad(np.array([[1.0, 2.0]]), np.array([[0.0, 4.0]])))
+    assert out.shape == (1, 2)
     np.testing.assert_allclose(out, [[1.0, -2.0]], **TOLERANCE)
 
 
@@ -31,13 +32,20 @@ def test_dense_backward_shapes():
 
 
 def test_network_shapes():
-    """The parameters and the output have the shapes of the handout."""
+    """The parameters and the output have the shapes of the handout; the weights are drawn
+    at random and forward is sigmoid(sigmoid(X @ W1 + b1) @ W2 + b2)."""
     net = NeuralNetwork(2, 4, 1, seed=0)
     assert np.shape(net.W1) == (2, 4)
     assert np.shape(net.b1) == (4,)
     assert np.shape(net.W2) == (4, 1)
     assert np.shape(net.b2) == (1,)
-    assert np.shape(net.forward(np.zeros((3, 2)))) == (3, 1)
+    assert np.ptp(net.W1) > 0 and np.ptp(net.W2) > 0, "the weights are all the same"
+    X = np.array([[0.0, 1.0], [1.0, 0.5], [-1.0, 2.0]])
+    out = np.asarray(net.forward(X))
+    assert out.shape == (3, 1)
+    hidden = 1 / (1 + np.exp(-(X @ np.asarray(net.W1) + np.asarray(net.b1))))
+    expected = 1 / (1 + np.exp(-(hidden @ np.asarray(net.W2) + np.asarray(net.b2))))
+    np.testing.assert_allclose(out, expected, **TOLERANCE)
 
 
 def test_learns_xor():

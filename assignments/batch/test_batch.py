@@ -19,13 +19,15 @@ def test_dense_forward_known_value():
     """The handout's batch through layer 1."""
     out = np.asarray(dense_forward(INPUTS, WEIGHTS1, BIASES1))
     expected = [[4.8, 1.21, 2.385], [8.9, -1.81, 0.2], [1.41, 1.051, 0.026]]
+    assert out.shape == (3, 3)
     np.testing.assert_allclose(out, expected, **TOLERANCE)
 
 
 def test_dense_forward_shape():
-    """2 samples of 4 inputs through 3 neurons give shape (2, 3)."""
-    out = np.asarray(dense_forward(np.ones((2, 4)), np.ones((3, 4)), np.zeros(3)))
+    """2 samples of 4 inputs through 3 neurons give shape (2, 3) (each output 4 * 1 + 0.5)."""
+    out = np.asarray(dense_forward(np.ones((2, 4)), np.ones((3, 4)), np.full(3, 0.5)))
     assert out.shape == (2, 3)
+    np.testing.assert_allclose(out, np.full((2, 3), 4.5), **TOLERANCE)
 
 
 def test_two_layer_forward_known_value():
@@ -36,4 +38,5 @@ def test_two_layer_forward_known_value():
         [0.2434, -2.7332, -5.7633],
         [-0.99314, 1.41254, -0.35655],
     ]
+    assert out.shape == (3, 3)
     np.testing.assert_allclose(out, expected, **TOLERANCE)

@@ -28,9 +28,10 @@ def test_layer_output_one_neuron():
 
 
 def test_layer_output_mismatch():
-    """A weight row of the wrong length raises ValueError."""
+    """A weight row of the wrong length raises ValueError (and rows that fit still work)."""
     with pytest.raises(ValueError):
         layer_output([1, 2, 3], [[1, 2]], [0])
+    assert layer_output([1, 2], [[1, 2]], [0]) == pytest.approx([5.0])
 
 
 def test_layer_output_np_known_value():

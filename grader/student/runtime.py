@@ -351,10 +351,15 @@ class Host:
                     raise AttributeError(f"lookup: no name {header['name']!r}") from None
             args = self.resolve(header["args"])
             kwargs = self.resolve(header["kwargs"])
+            watch = NumpyWatch() if header.get("trace_numpy") is True else None
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                value = target(*args, **kwargs)
+                value = (
+                    target(*args, **kwargs) if watch is None else watch.call(target, args, kwargs)
+                )
             reply = {"value": value}
+            if watch is not None:  # a claim of this process, which the grader weighs as such
+                reply["numpy_used"], reply["numpy_what"] = bool(watch.found), watch.found[:100]
             if caught:
                 reply["warnings"] = [
                     f"{w.category.__name__}: {w.message}"[:200] for w in caught[:5]
@@ -363,6 +368,234 @@ class Host:
                 reply["args_after"] = list(args)
             return reply
         raise ValueError(f"unknown request {op!r}")
+
+
+# ---------------------------------------------------------------- the plain-Python check
+#
+# "Plain Python, no NumPy" (neuron_output, layer_output) is decided here, while the
+# function runs: a reading of its source misses NumPy reached through an alias, a
+# `from numpy import`, getattr, importlib or __import__, and parsing a student's file in
+# the grader costs the grader (a cell of millions of statements). A profile hook watches
+# the call: a C function of NumPy, a frame of NumPy's code, a NumPy object among the
+# globals the running code reads, its arguments, locals or return values. What the check
+# relies on is captured now, at import, before any student code runs. The submission
+# could still defeat it on purpose (it shares this process); the grader accepts the
+# verdict only for the plain-Python points of a call whose value it found correct.
+
+_SETPROFILE, _GETPROFILE = sys.setprofile, sys.getprofile
+_TYPE_MODULE = type.__dict__["__module__"].__get__
+_TYPE_NAME = type.__dict__["__name__"].__get__
+_CLASS_DICT = type.__dict__["__dict__"].__get__
+_NUMPY_TYPES = (wire.np.ndarray, wire.np.generic, wire.np.ufunc, wire.np.dtype)
+_NUMPY_DIRS = tuple({os.path.dirname(wire.np.__file__) + os.sep,
+                     os.path.dirname(os.path.realpath(wire.np.__file__)) + os.sep})  # fmt: skip
+_STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
+_CTYPES_DIR = _STDLIB_DIR + "ctypes" + os.sep
+_THREADING_FILE = _STDLIB_DIR + "threading.py"
+_PARTIAL = sys.modules["functools"].partial if "functools" in sys.modules else None
+_DIS = sys.modules.get("dis")  # loaded by NumPy; the check fails closed without it
+# C functions that could switch the hook off, read it, or run code where it cannot see.
+_SWITCHES = frozenset({
+    ("sys", "setprofile"), ("sys", "settrace"), ("sys", "getprofile"), ("sys", "gettrace"),
+    ("sys", "_current_frames"), ("_thread", "start_new_thread"), ("_thread", "start_new"),
+    ("_thread", "start_joinable_thread"), ("posix", "fork"), ("posix", "forkpty"),
+    ("posix", "posix_spawn"), ("_posixsubprocess", "fork_exec"),
+})  # fmt: skip
+# Reaching into frames or the heap, where the hook's state lives: from student code only
+# (the standard library reads frames for its own reasons, e.g. namedtuple).
+_INTROSPECTION = frozenset({
+    ("sys", "_getframe"), ("gc", "get_referrers"), ("gc", "get_referents"), ("gc", "get_objects"),
+})  # fmt: skip
+_TAMPER_NAMES = frozenset({
+    "setprofile", "settrace", "getprofile", "gettrace", "setprofile_all_threads",
+    "settrace_all_threads", "_getframe", "_current_frames", "currentframe", "f_back", "f_locals",
+    "f_globals", "tb_frame", "gi_frame", "cr_frame", "ag_frame", "get_referrers",
+    "get_referents", "get_objects", "ctypes", "pythonapi", "monitoring",
+})  # fmt: skip
+_SCAN_ITEMS = 64  # items of a container looked at: enough for an alias, bounded for data
+# What frame.f_locals is in a function: a dict up to 3.12, a proxy of the frame from 3.13.
+_FRAME_LOCALS = type((lambda: sys._getframe().f_locals)())
+
+
+def _numpy_name(name) -> bool:
+    """Whether ``name`` is the name of NumPy or one of its modules ("numpy", "numpy.linalg")."""
+    if type(name) is not str or not name.startswith("numpy"):
+        return False
+    return name == "numpy" or (name[5:6] == "." and "".join(name[6:].split(".")).isidentifier())
+
+
+def _in_numpy(filename) -> bool:
+    return type(filename) is str and filename.startswith(_NUMPY_DIRS)
+
+
+def numpy_object(obj, depth=1) -> str:
+    """What NumPy thing ``obj`` is ("dot", "a float64"), or "" when it is none.
+
+    Reads only attributes that no student class can redefine (exact builtin types, the
+    type's own slots), so that looking never runs student code inside the hook.
+    """
+    kind = type(obj)
+    if kind is str:
+        return f"the name {obj!r}" if _numpy_name(obj) else ""
+    if kind is types.ModuleType:
+        name = obj.__dict__.get("__name__")
+        return f"the module {name}" if _numpy_name(name) else ""
+    if issubclass(kind, _NUMPY_TYPES) or _numpy_name(_TYPE_MODULE(kind)):
+        return f"a {_TYPE_NAME(kind)}"
+    if kind is types.BuiltinFunctionType:
+        if _numpy_name(obj.__module__):
+            return obj.__name__
+        return numpy_object(obj.__self__, 0) if depth else ""
+    if kind is types.FunctionType:
+        found = _numpy_name(obj.__module__) or _in_numpy(obj.__code__.co_filename)
+        return obj.__name__ if found else ""
+    if not depth:
+        return ""
+    if kind is types.MethodType:
+        items = (obj.__func__, obj.__self__)
+    elif kind in (list, tuple, set, frozenset):
+        items = obj
+    elif kind is dict:
+        items = obj.values()
+    elif _PARTIAL is not None and kind is _PARTIAL:
+        items = (obj.func, *obj.args)
+    elif issubclass(kind, type):  # a class: its attributes (a method may hold np.dot)
+        items = _CLASS_DICT(obj).values()
+    else:
+        return ""
+    for count, item in enumerate(items):
+        if count >= _SCAN_ITEMS:
+            break
+        found = numpy_object(item, depth - 1)
+        if found:
+            return found
+    return ""
+
+
+def _code_facts(code):
+    """(globals it reads, NumPy modules it imports, suspicious names, NumPy names among
+    its constants) of one code object."""
+    read, imports = [], []
+    for instruction in _DIS.get_instructions(code):
+        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+            read.append(instruction.argval)
+        elif instruction.opname == "IMPORT_NAME" and _numpy_name(instruction.argval):
+            imports.append(instruction.argval)
+    tamper = sorted(_TAMPER_NAMES.intersection(code.co_names))
+    strings = [c for c in code.co_consts if _numpy_name(c)]
+    return tuple(dict.fromkeys(read)), imports, tamper, strings
+
+
+class NumpyWatch:
+    """Watches one call of a student function for any use of NumPy; ``found`` says what
+    it saw first ("" while nothing)."""
+
+    def __init__(self):
+        self.active, self.found, self.facts = True, "", {}
+
+    def call(self, target, args, kwargs):
+        """``target(*args, **kwargs)`` under the hook. Switching the hook off (or losing
+        it) during the call counts as using NumPy: nothing could be seen after that."""
+        _SETPROFILE(self)
+        try:
+            value = target(*args, **kwargs)
+        finally:
+            self.active = False
+            kept = _GETPROFILE() is self
+            _SETPROFILE(None)
+        if not kept:
+            self.found = self.found or "the NumPy check was switched off"
+        self.found = self.found or numpy_object(value)
+        return value
+
+    def __call__(self, frame, event, arg):
+        if not self.active or self.found:
+            return
+        try:
+            if event == "c_call":
+                found = self._c_function(frame, arg)
+            elif event == "call":
+                found = self._frame_starts(frame)
+            elif event == "return":
+                found = numpy_object(arg) or self._frame_ends(frame)
+            else:
+                found = ""
+        except Exception as exc:  # fail closed: what cannot be checked does not count
+            found = f"something the check could not read ({type(exc).__name__})"
+        self.found = found
+
+    def _c_function(self, frame, function):
+        found = numpy_object(function)
+        if found:
+            return found
+        key = (getattr(function, "__module__", None), getattr(function, "__name__", None))
+        if key in _SWITCHES or (key in _INTROSPECTION and self._student(frame.f_code)):
+            return f"{key[0]}.{key[1]}(), which can switch the NumPy check off"
+        return ""
+
+    def _frame_starts(self, frame):
+        code = frame.f_code
+        filename = code.co_filename
+        if _in_numpy(filename):
+            return f"numpy ({code.co_name})"
+        if filename.startswith(_CTYPES_DIR):
+            return "ctypes, which can switch the NumPy check off"
+        if filename == _THREADING_FILE and code.co_name.startswith(("setprofile", "settrace")):
+            return f"threading.{code.co_name}(), which can switch the NumPy check off"
+        # Every frame, the standard library's too: a code object can claim any file name,
+        # so a file name decides only which names are suspicious (below), never whether
+        # the globals, arguments (importlib.import_module("numpy")) and locals are read.
+        found = self._reads(code, frame.f_globals, frame.f_builtins, self._student(code))
+        found = found or self._values(frame.f_locals)
+        return f"{found}, in {code.co_name}()" if found else ""
+
+    def _frame_ends(self, frame):
+        found = self._values(frame.f_locals)
+        return f"{found}, in {frame.f_code.co_name}()" if found else ""
+
+    @staticmethod
+    def _student(code):
+        """Code of the submission (or code it built at run time), by its file name: not
+        NumPy's, not the standard library's."""
+        filename = code.co_filename
+        return not (_in_numpy(filename) or filename.startswith(_STDLIB_DIR))
+
+    def _reads(self, code, globals_, builtins, student):
+        facts = self.facts.get(code)
+        if facts is None:
+            if _DIS is None:
+                return "code the check could not read"
+            facts = self.facts[code] = _code_facts(code)
+        read, imports, tamper, strings = facts
+        if imports:
+            return f"import {imports[0]}"
+        if tamper and student:  # the standard library reads frames for its own reasons
+            return f"{tamper[0]}, which can switch the NumPy check off"
+        if strings:
+            return f"the name {strings[0]!r}"
+        missing = object()
+        for name in read:  # resolved now, against the globals the code runs with
+            value = dict.get(globals_, name, missing)
+            if value is missing and type(builtins) is dict:
+                value = dict.get(builtins, name, missing)
+            found = "" if value is missing else numpy_object(value)
+            if found:
+                return name if found == name else f"{name} is {found}"
+        return ""
+
+    @staticmethod
+    def _values(namespace):
+        if type(namespace) is _FRAME_LOCALS and _FRAME_LOCALS is not dict:
+            namespace = dict(namespace)
+        if type(namespace) is not dict:  # exec() with a mapping of the submission's own
+            return ""
+        for count, value in enumerate(namespace.values()):
+            if count >= _SCAN_ITEMS:
+                break
+            found = numpy_object(value)
+            if found:
+                return found
+        return ""
 
 
 def describe_error(exc, label=None, cell=None):

@@ -12,15 +12,16 @@ Typical use in a suite::
                  hints=[ROWS_DO_NOT_SUM_TO_ONE, ...])
 """
 
-import ast
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from grader.errors import StudentRaised
 from grader.proxy import RemoteCallable, RemoteObject
+from grader.report import format_error
 from grader.student.wire import Unsupported
-from grader.submission import find_function
 
 RTOL, ATOL = 1e-6, 1e-9
 
@@ -77,6 +78,36 @@ def describe_inputs(inputs: dict) -> str:
     return ", ".join(f"{name}={summarize(value, 80)}" for name, value in inputs.items())
 
 
+NUMERIC_KINDS = "biuf"  # NumPy dtype kinds that are numbers: bool, ints, floats
+
+
+def not_numeric(value, limit=100_000) -> str:
+    """Why ``value`` is not numeric data ("a str", "None", "an array of dtype <U3"), or ""
+    when it is: a number, a NumPy number or numeric array, or (nested) lists and tuples
+    of those. Checked before any conversion: ``np.asarray("4.8", dtype=float)`` would
+    read a string as the number 4.8."""
+    todo, seen = [value], 0
+    while todo:
+        item = todo.pop()
+        seen += 1
+        if seen > limit:  # wire-decoded data is bounded; this only keeps the walk bounded
+            return "a container too large to check"
+        kind = type(item)
+        if kind in (int, float, bool):
+            continue
+        if kind in (list, tuple):
+            todo.extend(item)
+            continue
+        if isinstance(item, np.ndarray | np.generic):
+            if item.dtype.kind in NUMERIC_KINDS and item.dtype.fields is None:
+                continue
+            return f"an array of dtype {item.dtype}"
+        if isinstance(item, Unsupported | RemoteObject | RemoteCallable):
+            return repr(item)  # "<student Pretender object>", "<unsupported value of type ...>"
+        return "None" if item is None else f"a {kind.__name__}"
+    return ""
+
+
 def as_numeric(function: str, got, inputs: dict) -> np.ndarray:
     """``got`` as a float array, or a Mismatch if it is not numeric data at all."""
     if isinstance(got, Unsupported | RemoteObject | RemoteCallable) or got is None:
@@ -84,6 +115,13 @@ def as_numeric(function: str, got, inputs: dict) -> np.ndarray:
             f"{function}({describe_inputs(inputs)}) returned {summarize(got)}, "
             "which is not a number or an array of numbers. Return a float or a NumPy array "
             "(check for a missing `return`)."
+        )
+    problem = not_numeric(got)
+    if problem:
+        raise Mismatch(
+            f"{function}({describe_inputs(inputs)}) returned {summarize(got)}, "
+            f"which holds {problem}: not a number or an array of numbers. Return a float or a "
+            "NumPy array of floats."
         )
     try:
         return np.asarray(got, dtype=float)
@@ -137,6 +175,21 @@ def expect_true(condition: bool, message: str) -> None:
         raise Mismatch(message)
 
 
+def expect_right_too(function: str, check: Callable[[], None]) -> None:
+    """Points only for work: a test of error handling ("raises ValueError") or of untouched
+    inputs counts only for a function that also computes. ``check`` is a value test of the
+    same function on a valid input (or of the value the test's own call returned); when it
+    fails, this test fails too, and says why."""
+    lead = f"{function} must also compute the right result on valid input for this test to count"
+    try:
+        check()
+    except Mismatch as exc:
+        raise Mismatch(f"{lead}:\n{exc}") from None
+    except StudentRaised as exc:
+        error = {"type": exc.student_type, "message": str(exc), "frames": list(exc.frames)}
+        raise Mismatch(f"{lead}; on valid input it raised {format_error(error)}") from None
+
+
 def expect_unchanged(function: str, before: dict, after: Sequence, names: Sequence[str]):
     """Fail if the student's function modified one of its array arguments."""
     for name, value in zip(names, after, strict=False):
@@ -184,57 +237,18 @@ def call_keeping_args(student, function: str, inputs: dict):
     return reply["value"], reply.get("args_after", [])
 
 
-def numpy_names_used(node) -> list[str]:
-    """Names in a function's body that reach NumPy (``np.x``, ``numpy.x``, an import of it)."""
+def call_watching_numpy(student, function: str, inputs: dict):
+    """Call ``student.<function>(*inputs)`` while the student process watches the call for
+    NumPy (see runtime.NumpyWatch). Returns (value, what NumPy use it reported, or None
+    when it reported none).
 
-    found = []
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and sub.id in ("np", "numpy"):
-            found.append(sub.id)
-        elif isinstance(sub, ast.Import | ast.ImportFrom):
-            modules = [a.name for a in sub.names] + [getattr(sub, "module", None) or ""]
-            found += [m for m in modules if m.split(".")[0] == "numpy"]
-    return sorted(set(found))
-
-
-def _parse_cells(cells):
-    for code in cells:
-        try:
-            yield ast.parse(code)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-
-
-def numpy_reached(cells, name):
-    """(definition of ``name``, NumPy names it uses directly or through the submission's
-    own helpers it calls, including names imported from numpy: ``from numpy import dot``)."""
-    definition = find_function(cells, name)
-    if definition is None:
-        return None, []
-    aliases, functions = set(), {}
-    for tree in _parse_cells(cells):
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                aliases |= {
-                    (a.asname or a.name).split(".")[0]
-                    for a in node.names
-                    if a.name.split(".")[0] == "numpy"
-                }
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "numpy":
-                aliases |= {a.asname or a.name for a in node.names}
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef):
-                functions[node.name] = node
-    found, seen, todo = [], {name}, [(definition, "")]
-    while todo:
-        node, via = todo.pop()
-        used = set(numpy_names_used(node))
-        used |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in aliases}
-        found += [f"{u}{via}" for u in sorted(used)]
-        for call in ast.walk(node):
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
-                callee = call.func.id
-                if callee in functions and callee not in seen:
-                    seen.add(callee)
-                    todo.append((functions[callee], f" via {callee}()"))
-    return definition, found
+    The report comes from the untrusted side: anything but an explicit "no NumPy" counts
+    as NumPy, and it may only ever decide the plain-Python points of a call whose value
+    the test has found correct. Its description is cut down to a few plain characters.
+    """
+    reply = getattr(student, function).call_with_args(list(inputs.values()), trace_numpy=True)
+    if reply.get("numpy_used") is False:
+        return reply["value"], None
+    what = reply.get("numpy_what")
+    what = re.sub(r"[^\w.,() ']", "", what)[:100].strip() if isinstance(what, str) else ""
+    return reply["value"], what or "NumPy"

@@ -25,6 +25,7 @@ from grader.suites.checks import (
     Mismatch,
     describe_inputs,
     expect_close,
+    expect_right_too,
     expect_true,
     expect_unchanged,
     summarize,
@@ -91,9 +92,18 @@ def call(student, function, z):
 
 
 def call_keeping_z(student, function, z):
-    """``student.<function>(z)`` -> z as it was after the call."""
-    after = invoke(student, function, z, return_args=True).get("args_after") or []
-    return after[0] if after else None
+    """``student.<function>(z)`` -> (its value, z as it was after the call)."""
+    reply = invoke(student, function, z, return_args=True)
+    after = reply.get("args_after") or []
+    return reply["value"], after[0] if after else None
+
+
+def expect_same_call_right(function, z, got):
+    """The value a test's own call returned is right too (see checks.expect_right_too)."""
+    expected = REFERENCE[function](z)
+    expect_right_too(
+        function, lambda: expect_close(function, got, expected, {"z": z}, HINTS[function])
+    )
 
 
 def invoke(student, function, z, return_args=False):
@@ -461,7 +471,9 @@ def test_leaves_input(student, function):
     }.get(function, "")
     z = np.array([[-2.5, 0.0, 3.0, 7.0], [1.5, -8.0, 0.25, -1.0]])
     for value in (z, z.tolist()):
-        expect_left_alone(function, value, call_keeping_z(student, function, value), advice)
+        got, after = call_keeping_z(student, function, value)
+        expect_left_alone(function, value, after, advice)
+        expect_same_call_right(function, value, got)
 
 
 # ---------------------------------------------------------------- sigmoid
@@ -528,13 +540,15 @@ def test_relu_leaves_input(student, rng):
     z = normal(rng, (3, 4))
     z.flat[::2] = -np.abs(z.flat[::2]) - 0.5
     for value in (z, np.array([[-2, 0, 3], [4, -5, 1]]), z.tolist()):
+        got, after = call_keeping_z(student, "relu", value)
         expect_left_alone(
             "relu",
             value,
-            call_keeping_z(student, "relu", value),
+            after,
             "`z = np.asarray(z)` does not copy an array, so `z[z < 0] = 0` writes into the "
             "caller's array: build a new one with np.maximum(z, 0.0).",
         )
+        expect_same_call_right("relu", value, got)
 
 
 # ---------------------------------------------------------------- softmax
@@ -595,6 +609,8 @@ def test_softmax_empty_raises(student):
             "ValueError: there is no distribution over zero classes (np.max of an empty "
             "row raises ValueError by itself)."
         )
+    z = np.array([[1.0, 2.0, 3.0], [0.5, 0.5, -1.0]])
+    expect_right_too("softmax", lambda: check(student, "softmax", z))
 
 
 # ---------------------------------------------------------------- sigmoid_derivative

@@ -23,6 +23,7 @@ from grader.suites.checks import (
     call_keeping_args,
     describe_inputs,
     expect_close,
+    expect_right_too,
     expect_true,
     expect_unchanged,
     shape_of,
@@ -114,6 +115,26 @@ def sample(rng, *shape, scale=1.0):
     return (scale * rng.normal(size=shape)).round(3)
 
 
+# A small valid case per function: what a test of its error handling asks first.
+KNOWN_MSE = {
+    "y_pred": np.array([[1.0, 2.0], [0.5, -1.0]]),
+    "y_true": np.array([[0.0, 4.0], [0.5, 1.0]]),
+}
+
+
+def expect_function_right(student, function, case, got=None):
+    """``function`` is right on the valid ``case`` (``got``: the value a test's own call
+    already returned). See checks.expect_right_too."""
+
+    def compare():
+        value = getattr(student, function)(*case.values()) if got is None else got
+        expected = getattr(ref, function)(*case.values())
+        hints = _mse_hints(*case.values()) if function == "mse_loss" else ()
+        expect_near(function, value, expected, case, hints)
+
+    expect_right_too(function, compare)
+
+
 # ------------------------------------------------------------------ mse_loss
 
 
@@ -191,8 +212,9 @@ def test_mse_loss_lists(student):
 def test_mse_loss_leaves_inputs(student, rng):
     """mse_loss does not modify its arguments."""
     case = {"y_pred": sample(rng, 4, 2), "y_true": sample(rng, 4, 2)}
-    _, after = call_keeping_args(student, "mse_loss", case)
+    got, after = call_keeping_args(student, "mse_loss", case)
     expect_unchanged("mse_loss", case, after, list(case))
+    expect_function_right(student, "mse_loss", case, got)
 
 
 @pytest.mark.function("mse_loss")
@@ -205,6 +227,7 @@ def test_mse_loss_mismatch_raises(student):
             "raising ValueError: a loss between arrays with different numbers of samples "
             "has no meaning (NumPy's subtraction raises it for you; a loop over zip() hides it)."
         )
+    expect_function_right(student, "mse_loss", KNOWN_MSE)
 
 
 # ------------------------------------------------------------------ mse_loss_grad
@@ -279,8 +302,9 @@ def test_mse_loss_grad_lists_and_float32(student):
 def test_mse_loss_grad_leaves_inputs(student, rng):
     """mse_loss_grad does not modify its arguments."""
     case = {"y_pred": sample(rng, 3, 2), "y_true": sample(rng, 3, 2)}
-    _, after = call_keeping_args(student, "mse_loss_grad", case)
+    got, after = call_keeping_args(student, "mse_loss_grad", case)
     expect_unchanged("mse_loss_grad", case, after, list(case))
+    expect_function_right(student, "mse_loss_grad", case, got)
 
 
 @pytest.mark.function("mse_loss_grad")
@@ -292,6 +316,7 @@ def test_mse_loss_grad_mismatch_raises(student):
             "mse_loss_grad(y_pred of shape (3, 2), y_true of shape (4, 2)) returned instead of "
             "raising ValueError: the two arrays must have compatible shapes."
         )
+    expect_function_right(student, "mse_loss_grad", KNOWN_MSE)
 
 
 # ------------------------------------------------------------------ dense_backward
@@ -346,10 +371,11 @@ def _dense_hints(name, case):
     ]
 
 
-def check_dense_backward(student, case):
+def check_dense_backward(student, case, got=None):
+    """dense_backward is right on ``case`` (``got``: what a test's own call returned)."""
     call = "dense_backward(" + ", ".join(f"{k}={summarize(v, 80)}" for k, v in case.items()) + ")"
     try:
-        got = student.dense_backward(*case.values())
+        got = student.dense_backward(*case.values()) if got is None else got
     except StudentRaised as exc:
         raise Mismatch(raised_message(call, exc, LAYOUT_HINT)) from None
     expected = ref.dense_backward(*case.values())
@@ -406,6 +432,7 @@ def test_dense_backward_bias_shape(student, rng):
             else "Sum dvalues over the samples: dvalues.sum(axis=0)."
         ),
     )
+    expect_right_too("dense_backward", lambda: check_dense_backward(student, case, got))
 
 
 @pytest.mark.function("dense_backward")
@@ -423,8 +450,9 @@ def test_dense_backward_lists(student):
 def test_dense_backward_leaves_inputs(student, rng):
     """dense_backward does not modify its arguments."""
     case = dense_case(rng, 3, 2, 4)
-    _, after = call_keeping_args(student, "dense_backward", case)
+    got, after = call_keeping_args(student, "dense_backward", case)
     expect_unchanged("dense_backward", case, after, list(case))
+    expect_right_too("dense_backward", lambda: check_dense_backward(student, case, got))
 
 
 @pytest.mark.function("dense_backward")
@@ -441,6 +469,8 @@ def test_dense_backward_mismatch_raises(student):
                 f"dense_backward(dvalues of shape {dvalues}, inputs of shape {inputs}, weights of "
                 f"shape {weights}) returned instead of raising ValueError ({why})."
             )
+    case = dense_case(np.random.default_rng(0), 3, 2, 4)
+    expect_right_too("dense_backward", lambda: check_dense_backward(student, case))
 
 
 # ------------------------------------------------------------------ the network's maths
@@ -583,6 +613,20 @@ def test_network_parameter_shapes(student):
             raise Mismatch(
                 f"NeuralNetwork{sizes}.{name} has shape {got}; expected {shape}.\n  Hint: {hint}"
             )
+    expect_right_too("NeuralNetwork", lambda: expect_drawn_weights(student, (3, 5, 2)))
+
+
+def expect_drawn_weights(student, sizes):
+    """The constructor computes its weights: drawn at random, so not all equal."""
+    net = student.NeuralNetwork(*sizes, seed=0)
+    for name in ("W1", "W2"):
+        values = np.asarray(getattr(net, name), dtype=float)
+        expect_true(
+            values.size > 1 and bool(np.ptp(values) > 0),
+            f"NeuralNetwork{sizes}.{name} is {summarize(values)}: every weight is the same. "
+            "Draw them with rng = np.random.default_rng(seed), e.g. rng.normal(size=...), "
+            "so that the units differ.",
+        )
 
 
 @pytest.mark.points(2)
@@ -809,6 +853,28 @@ def test_gradients_keys_and_shapes(student, rng):
             f'NeuralNetwork.gradients(X, y)["{key}"] has shape {shape}; expected {expected}, '
             f"the shape of {key}.\n{hint}".rstrip(),
         )
+    expect_right_too(
+        "NeuralNetwork.gradients", lambda: expect_gradients(got, reference_net(p), p, X, y)
+    )
+
+
+def expect_gradients(got, trusted, p, X, y):
+    """``got`` holds the right gradient values for the network ``p`` on (X, y)."""
+    expect_true(
+        isinstance(got, dict) and set(got) >= set(PARAMS),
+        f"NeuralNetwork.gradients(X, y) returned {summarize(got)}; {DICT_KEYS}",
+    )
+    expected = trusted.gradients(X, y)
+    for key in PARAMS:
+        value = as_bias_vector(got[key], expected[key]) if key.startswith("b") else got[key]
+        expect_near(
+            "NeuralNetwork.gradients",
+            value,
+            expected[key],
+            {"X": X, "y": y},
+            gradient_hints(key, p, X, y),
+            what=f'the gradient "{key}", {params_text(p)}',
+        )
 
 
 @pytest.mark.points(2)
@@ -829,6 +895,10 @@ def test_gradients_change_no_parameter(student, rng):
             "`self.W1 -= ...` inside gradients change them).",
         )
     expect_unchanged("NeuralNetwork.gradients", {"X": X, "y": y}, reply["args_after"], ["X", "y"])
+    got = reply["value"]
+    expect_right_too(
+        "NeuralNetwork.gradients", lambda: expect_gradients(got, reference_net(p), p, X, y)
+    )
 
 
 def update_order_variant(p, X, y, lr):
@@ -1044,8 +1114,21 @@ def test_methods_leave_inputs(student, rng):
     net = student_net(student, p)
     reply = net.forward.call_with_args([X], return_args=True)
     expect_unchanged("NeuralNetwork.forward", {"X": X}, reply["args_after"], ["X"])
+    y_pred, expected = reply["value"], reference_net(p).forward(X)
+    expect_right_too(
+        "NeuralNetwork.forward",
+        lambda: expect_near("NeuralNetwork.forward", y_pred, expected, {"X": X}),
+    )
     reply = net.train.call_with_args([X, y, 0.5, 2], return_args=True)
     expect_unchanged("NeuralNetwork.train", {"X": X, "y": y}, reply["args_after"], ["X", "y"])
+    losses, expected = reply["value"], reference_net(p).train(X, y, 0.5, 2)
+    inputs = {"X": X, "y": y, "learning_rate": 0.5, "epochs": 2}
+
+    def compare_losses():  # the first only: it takes forward alone, before any update
+        got = as_sequence("NeuralNetwork.train", losses, inputs, "return the list of losses.")
+        expect_near("NeuralNetwork.train", got[:1], expected[:1], inputs, what="the first loss")
+
+    expect_right_too("NeuralNetwork.train", compare_losses)
 
 
 def _rms(*arrays):

@@ -21,6 +21,7 @@ from grader.suites.checks import (
     call_keeping_args,
     describe_inputs,
     expect_close,
+    expect_right_too,
     expect_true,
     expect_unchanged,
     summarize,
@@ -389,6 +390,28 @@ def expect_value_error(student, function: str, case: dict, why: str, hint: str =
     raise Mismatch(text + (f"\n  Hint: {hint}" if hint else ""))
 
 
+def handout_case(function: str) -> dict:
+    values = (INPUTS, WEIGHTS1, BIASES1, WEIGHTS2, BIASES2)
+    names = DENSE if function == "dense_forward" else TWO
+    return {k: np.array(v, dtype=float) for k, v in zip(names, values, strict=False)}
+
+
+def expect_handout(student, function: str):
+    """``function`` gives the handout's values: what a test of its error handling asks
+    first (see checks.expect_right_too)."""
+    expect_right_too(function, lambda: check(student, function, handout_case(function)))
+
+
+def expect_same_call_right(function: str, got, before: dict):
+    """The value a test's own call returned (on the valid ``before``) is right too."""
+    expected = getattr(ref, function)(*before.values())
+
+    def compare():
+        expect_close(function, got, expected, before, HINTS[function], **tolerance(before))
+
+    expect_right_too(function, compare)
+
+
 def all_floats(value) -> bool:
     if isinstance(value, np.ndarray | np.generic):
         return value.dtype.kind == "f"
@@ -482,8 +505,9 @@ def test_dense_forward_leaves_inputs(student, rng):
     """dense_forward does not modify its arguments."""
     case = random_dense(rng, 3, 4, 2)
     before = {name: value.copy() for name, value in case.items()}
-    _, after = call_keeping_args(student, "dense_forward", case)
+    got, after = call_keeping_args(student, "dense_forward", case)
     expect_unchanged("dense_forward", before, after, DENSE)
+    expect_same_call_right("dense_forward", got, before)
 
 
 @pytest.mark.points(2)
@@ -511,6 +535,7 @@ def test_dense_forward_mismatch_raises(student):
         "(n_neurons, n_inputs), one row per neuron, so inputs.shape[1] must equal "
         "weights.shape[1] and the product is inputs @ weights.T.",
     )
+    expect_handout(student, "dense_forward")
 
 
 @pytest.mark.function("dense_forward")
@@ -531,6 +556,7 @@ def test_dense_forward_error_names_shapes(student):
         "{inputs.shape} and weights {weights.shape} do not fit\"): NumPy's own message does "
         "not tell the student using your function which shapes they passed.",
     )
+    expect_handout(student, "dense_forward")
 
 
 @pytest.mark.function("dense_forward")
@@ -544,6 +570,7 @@ def test_dense_forward_bias_length_one_raises(student):
         "NumPy broadcasting silently stretches a length-1 array over every neuron: check "
         "biases.shape == (n_neurons,) yourself.",
     )
+    expect_handout(student, "dense_forward")
 
 
 # ---------------------------------------------------------------- two_layer_forward
@@ -597,8 +624,9 @@ def test_two_layer_forward_leaves_inputs(student, rng):
     """two_layer_forward does not modify its arguments."""
     case = random_two_layer(rng, 3, 2, 4, 3)
     before = {name: value.copy() for name, value in case.items()}
-    _, after = call_keeping_args(student, "two_layer_forward", case)
+    got, after = call_keeping_args(student, "two_layer_forward", case)
     expect_unchanged("two_layer_forward", before, after, TWO)
+    expect_same_call_right("two_layer_forward", got, before)
 
 
 @pytest.mark.function("two_layer_forward")
@@ -631,3 +659,4 @@ def test_two_layer_forward_mismatch_raises(student):
         SECOND_LAYER_NO_TRANSPOSE + ": these shapes only fit weights2 in the (n_hidden, "
         "n_outputs) layout.",
     )
+    expect_handout(student, "two_layer_forward")

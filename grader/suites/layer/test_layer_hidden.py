@@ -15,11 +15,12 @@ from grader.suites.checks import (
     Hint,
     Mismatch,
     call_keeping_args,
+    call_watching_numpy,
     describe_inputs,
     expect_close,
+    expect_right_too,
     expect_true,
     expect_unchanged,
-    numpy_reached,
     summarize,
 )
 from reference import layer as ref
@@ -206,9 +207,12 @@ def _error_hint(function, case, exc):
     return ""
 
 
-def call_layer(student, function, case):
-    """Call the student's ``function`` on a valid ``case``; an error becomes a hinted Mismatch."""
+def call_layer(student, function, case, watch_numpy=False):
+    """Call the student's ``function`` on a valid ``case``; an error becomes a hinted Mismatch.
+    With ``watch_numpy``: (value, NumPy use or None), see checks.call_watching_numpy."""
     try:
+        if watch_numpy:
+            return call_watching_numpy(student, function, case)
         return getattr(student, function)(*case.values())
     except (IndexError, ValueError, TypeError) as exc:
         if not isinstance(exc, StudentRaised):
@@ -240,6 +244,21 @@ def describe_case(case):
             text = text if len(text) <= 80 else text[:77] + "..."
         parts.append(f"{name}={text}")
     return ", ".join(parts)
+
+
+KNOWN = {
+    "inputs": [1.0, 2.0, 3.0, 2.5],
+    "weights": [[0.2, 0.8, -0.5, 1.0], [0.5, -0.91, 0.26, -0.5], [-0.26, 0.27, 0.17, 0.87]],
+    "biases": [2.0, 3.0, 0.5],
+}
+
+
+def expect_known_value(student, function, **tolerance):
+    """``function`` on a handout-sized layer gives the reference's outputs: what a test of
+    its error handling asks first (see checks.expect_right_too)."""
+    case = KNOWN if function == "layer_output" else {k: np.array(v) for k, v in KNOWN.items()}
+    got = call_layer(student, function, case)
+    expect_outputs(function, got, getattr(ref, function)(**case), case, **tolerance)
 
 
 def expect_value_error(function, call, case, why):
@@ -319,6 +338,7 @@ def test_layer_output_row_length_raises(student):
         expect_value_error(
             "layer_output", lambda c=case: student.layer_output(*c.values()), case, why
         )
+    expect_right_too("layer_output", lambda: expect_known_value(student, "layer_output"))
 
 
 @pytest.mark.function("layer_output")
@@ -334,31 +354,29 @@ def test_layer_output_bias_count_raises(student):
             f"there are {len(rows)} weight rows (neurons) but {len(biases)} biases. zip() "
             "silently stops at the shorter list, so compare len(biases) with len(weights) first.",
         )
+    expect_right_too("layer_output", lambda: expect_known_value(student, "layer_output"))
 
 
 @pytest.mark.function("layer_output")
 def test_layer_output_leaves_inputs(student, rng):
     """layer_output does not modify its arguments."""
     case = random_case(rng, 3, 2)
-    _, after = call_keeping_args(student, "layer_output", case)
+    got, after = call_keeping_args(student, "layer_output", case)
     expect_unchanged("layer_output", case, after, list(case))
+    expected = ref.layer_output(**case)
+    expect_right_too("layer_output", lambda: expect_outputs("layer_output", got, expected, case))
 
 
 @pytest.mark.points(2)
 @pytest.mark.function("layer_output")
-def test_layer_output_is_plain_python(student, submission, rng):
+def test_layer_output_is_plain_python(student, rng):
     """layer_output is correct and written in plain Python (no NumPy in the function)."""
     case = random_case(rng, 4, 3)
-    got = call_layer(student, "layer_output", case)
+    got, numpy_use = call_layer(student, "layer_output", case, watch_numpy=True)
     expect_outputs("layer_output", got, ref.layer_output(**case), case)
-    definition, used = numpy_reached(submission.cells, "layer_output")
     expect_true(
-        definition is not None,
-        "layer_output: no `def layer_output(...)` found at the top level of the submission.",
-    )
-    expect_true(
-        not used,
-        f"layer_output uses NumPy ({', '.join(used)}); this one must be plain Python: a loop "
+        numpy_use is None,
+        f"layer_output uses NumPy ({numpy_use}); this one must be plain Python: a loop "
         "over the rows of weights (or a list comprehension), each neuron's weighted sum plus "
         "its bias.",
     )
@@ -410,6 +428,10 @@ def test_layer_output_np_mismatch_raises(student):
         expect_value_error(
             "layer_output_np", lambda c=case: student.layer_output_np(*c.values()), case, why
         )
+    expect_right_too(
+        "layer_output_np",
+        lambda: expect_known_value(student, "layer_output_np", rtol=NP_RTOL, atol=NP_ATOL),
+    )
 
 
 @pytest.mark.function("layer_output_np")
@@ -423,11 +445,20 @@ def test_layer_output_np_one_bias_raises(student):
         "NumPy broadcasting silently stretched one bias over 3 neurons. Check that "
         "biases.shape == (n_neurons,) yourself before computing.",
     )
+    expect_right_too(
+        "layer_output_np",
+        lambda: expect_known_value(student, "layer_output_np", rtol=NP_RTOL, atol=NP_ATOL),
+    )
 
 
 @pytest.mark.function("layer_output_np")
 def test_layer_output_np_leaves_inputs(student, rng):
     """layer_output_np does not modify its arguments."""
     case = random_case(rng, 3, 4, arrays=True)
-    _, after = call_keeping_args(student, "layer_output_np", case)
+    got, after = call_keeping_args(student, "layer_output_np", case)
     expect_unchanged("layer_output_np", case, after, list(case))
+    expected = ref.layer_output_np(**case)
+    expect_right_too(
+        "layer_output_np",
+        lambda: expect_outputs("layer_output_np", got, expected, case, rtol=NP_RTOL, atol=NP_ATOL),
+    )

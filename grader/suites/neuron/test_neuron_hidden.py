@@ -7,10 +7,11 @@ from grader.suites.checks import (
     Hint,
     Mismatch,
     call_keeping_args,
+    call_watching_numpy,
     expect_close,
+    expect_right_too,
     expect_true,
     expect_unchanged,
-    numpy_reached,
 )
 from reference import neuron as ref
 
@@ -62,6 +63,16 @@ NEURON_HINTS = [FORGOT_BIAS, BIAS_PER_INPUT, ONLY_FIRST_INPUT, ELEMENTWISE]
 NP_RTOL, NP_ATOL = 1e-5, 1e-5
 
 
+KNOWN = {"inputs": [1.0, 2.0, 3.0, 2.5], "weights": [0.2, 0.8, -0.5, 1.0], "bias": 2.0}
+
+
+def expect_known_value(student, function, **tolerance):
+    """``function`` on the handout's example gives 4.8: what a test of its error handling
+    asks first (see checks.expect_right_too)."""
+    got = getattr(student, function)(*KNOWN.values())
+    expect_close(function, got, 4.8, KNOWN, NEURON_HINTS, **tolerance)
+
+
 def random_case(rng, size):
     inputs = [float(v) for v in rng.normal(size=size).round(3)]
     weights = [float(v) for v in rng.normal(size=size).round(3)]
@@ -102,31 +113,32 @@ def test_neuron_output_mismatch_raises(student):
                 f"{len(weights)}) returned instead of raising ValueError: zip() silently stops "
                 "at the shorter list, so compare the lengths first."
             )
+    expect_right_too("neuron_output", lambda: expect_known_value(student, "neuron_output"))
 
 
 @pytest.mark.function("neuron_output")
 def test_neuron_output_leaves_inputs(student, rng):
     """neuron_output does not modify its arguments."""
     case = random_case(rng, 4)
-    _, after = call_keeping_args(student, "neuron_output", case)
+    got, after = call_keeping_args(student, "neuron_output", case)
     expect_unchanged("neuron_output", case, after, list(case))
+    expected = ref.neuron_output(*case.values())
+    expect_right_too(
+        "neuron_output",
+        lambda: expect_close("neuron_output", got, expected, case, NEURON_HINTS),
+    )
 
 
 @pytest.mark.points(2)
 @pytest.mark.function("neuron_output")
-def test_neuron_output_is_plain_python(student, submission, rng):
+def test_neuron_output_is_plain_python(student, rng):
     """neuron_output is correct and written in plain Python (no NumPy in the function)."""
     case = random_case(rng, 5)
-    got = student.neuron_output(*case.values())
+    got, numpy_use = call_watching_numpy(student, "neuron_output", case)
     expect_close("neuron_output", got, ref.neuron_output(*case.values()), case, NEURON_HINTS)
-    definition, used = numpy_reached(submission.cells, "neuron_output")
     expect_true(
-        definition is not None,
-        "neuron_output: no `def neuron_output(...)` found at the top level of the submission.",
-    )
-    expect_true(
-        not used,
-        f"neuron_output uses NumPy ({', '.join(used)}); this one must be plain Python: "
+        numpy_use is None,
+        f"neuron_output uses NumPy ({numpy_use}); this one must be plain Python: "
         "a loop (or sum over zip) of inputs times weights, plus the bias.",
     )
 
@@ -165,3 +177,7 @@ def test_neuron_output_np_mismatch_raises(student):
             "neuron_output_np(inputs of shape (3,), weights of shape (2,)) did not raise "
             "ValueError: check the shapes before computing."
         )
+    expect_right_too(
+        "neuron_output_np",
+        lambda: expect_known_value(student, "neuron_output_np", rtol=NP_RTOL, atol=NP_ATOL),
+    )
