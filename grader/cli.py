@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from grader import __version__, api, batch, export, formats, inert, isolation
+from grader import __version__, api, batch, export, formats, inert, isolation, prairielearn
 from grader.course import STAGES, get_stage
 from grader.errors import GraderError
 from grader.report import render_text
@@ -290,6 +290,28 @@ def export_gradescope(stage, output, timeout):
     except GraderError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {path}: upload it as the assignment's autograder (zip file).")
+
+
+@export_group.command(name="prairielearn")
+@stage_argument
+@click.option("-o", "--outdir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="A new folder for the question, the entry point and the image.")  # fmt: skip
+@click.option("--image", default=prairielearn.DEFAULT_IMAGE, show_default=True,
+              help="The Docker image PrairieLearn pulls (you build and push it).")  # fmt: skip
+@timeout_option
+@click.option("--job-timeout", type=click.IntRange(1, 600), default=120, show_default=True,
+              help="Seconds PrairieLearn gives a whole grading job.")  # fmt: skip
+@click.option("--show-hidden-messages", is_flag=True,
+              help="Show students hidden tests' messages (default: name and result).")  # fmt: skip
+def export_prairielearn(stage, outdir, image, timeout, job_timeout, show_hidden_messages):
+    """Write PrairieLearn's external-grading files for STAGE: a question (info.json with
+    externalGradingOptions), the entry point run.sh, and the grading image's Dockerfile."""
+    try:
+        path = prairielearn.export(stage, outdir, image, timeout, job_timeout,
+                                   show_hidden_messages)  # fmt: skip
+    except GraderError as exc:
+        raise UsageProblem(str(exc)) from None
+    click.echo(f"wrote {path}: see {path / 'README.md'} for the three steps.")
 
 
 @main.command()

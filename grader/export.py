@@ -18,33 +18,74 @@ from grader.course import PROJECT_ROOT, STAGES, get_stage
 from grader.errors import GraderError
 
 SETUP_SH = """#!/usr/bin/env bash
-# Runs once when Gradescope builds the autograder image (network available then).
+# Gradescope runs this once, as root, when it builds the autograder image (network available).
+# It installs neurograde with the image's own python3 into $root/venv, then grades the
+# reference of stage {stage} there as a self-test. Any failure stops the build with a message
+# saying what failed: a build that fails loudly beats an autograder giving every student 0.
+# AUTOGRADER_ROOT lets a test run it against a fake /autograder tree.
 set -euo pipefail
-cd /autograder/source
-(apt-get update -qq && apt-get install -y -qq python3 python3-pip python3-venv) \
-    >/dev/null 2>&1 || true
-python3 -m venv /autograder/venv
-/autograder/venv/bin/pip install --quiet ./{wheel}
+root="${{AUTOGRADER_ROOT:-/autograder}}"
+fail() {{
+    echo "neurograde setup.sh FAILED: $*" >&2
+    exit 1
+}}
+trap 'fail "line $LINENO exited with status $? (see the messages above)"' ERR
+cd "$root/source"
+
+# Gradescope's Ubuntu images have a python3 (3.10 on 22.04) but not always its venv module.
+if ! python3 -c "import venv, ensurepip" 2> /dev/null; then
+    command -v apt-get > /dev/null \\
+        || fail "python3 or its venv module is missing, and there is no apt-get to install them"
+    echo "installing python3 and python3-venv with apt-get"
+    apt-get update -qq || fail "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-pip \\
+        || fail "apt-get install python3 python3-venv python3-pip"
+fi
+python3 -c "import sys; sys.exit(sys.version_info < (3, 10))" \\
+    || fail "neurograde needs Python 3.10 or newer; this image's python3 is" \\
+        "$(python3 --version 2>&1). Choose a base image with Python 3.10+ (Ubuntu 22.04 or later)."
+echo "python3: $(command -v python3), $(python3 --version 2>&1)"
+python3 -m venv --clear "$root/venv" || fail "python3 -m venv $root/venv"
+"$root/venv/bin/python" -m pip install --quiet --progress-bar off --disable-pip-version-check \\
+    ./{wheel} || fail "pip install {wheel} (its dependencies come from PyPI: is the network up?)"
 # If the container refuses namespaces, the student's code runs as another uid without them
 # (the `uid` level): make the hidden suites, the reference and this folder unreadable to it.
-chmod -R go-rwx /autograder/source /autograder/venv/lib/python3*/site-packages/grader \
-    /autograder/venv/lib/python3*/site-packages/reference
-/autograder/venv/bin/grade doctor
+chmod -R go-rwx "$root/source" "$root"/venv/lib/python3*/site-packages/grader \\
+    "$root"/venv/lib/python3*/site-packages/reference
+"$root/venv/bin/grade" doctor
+
+# Self-test: the reference must score 100% in this image's sandbox.
+selftest=$(mktemp -d)
+"$root/venv/bin/python" -c "import sys; from grader.course import standalone_reference as s
+open(sys.argv[1], 'w').write(s('{stage}'))" "$selftest/{stage}.py"
+if ! "$root/venv/bin/grade" run {stage} "$selftest/{stage}.py" --fail-under 100 \\
+        > "$selftest/report.txt" 2>&1; then
+    cat "$selftest/report.txt" >&2
+    fail "self-test: the reference of {stage} does not score 100% in this image (report above)"
+fi
+echo "self-test: $(tail -n 1 "$selftest/report.txt")"
+rm -rf "$selftest"
+echo "neurograde is ready to grade {stage}"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for every submission: grade it, write results/results.json.
-# AUTOGRADER_ROOT lets a test run it against a fake /autograder tree.
+# AUTOGRADER_ROOT lets a test run it against a fake /autograder tree (and NEUROGRADE_GRADE
+# against another installed `grade`).
 set -u
 root="${{AUTOGRADER_ROOT:-/autograder}}"
 grade="${{NEUROGRADE_GRADE:-$root/venv/bin/grade}}"
+python="$(dirname "$grade")/python"
+results="$root/results/results.json"
 mkdir -p "$root/results"
-if ! "$grade" run {stage} "$root/submission" --format gradescope --timeout {timeout} \\
-        --output "$root/results/results.json" > /dev/null 2> "$root/results/grader.err"; then
-    message=$(head -c 2000 "$root/results/grader.err" \\
-        | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')
-    printf '{{"score": 0, "output": %s, "tests": []}}\\n' "$message" > "$root/results/results.json"
-fi
+rm -f "$results"
+"$grade" run {stage} "$root/submission" --format gradescope --timeout {timeout} \\
+    --output "$results" > /dev/null 2> "$root/results/grader.err"
+# A results.json in every case: the grader's message when it could not grade, and who
+# handed the submission in, and when (submission_metadata.json).
+"$python" -m grader.gradescope finish "$root" || [ -s "$results" ] \\
+    || printf '{{"score": 0, "output": "%s", "tests": []}}\\n' \\
+        "neurograde could not start: see the autograder's build log (setup.sh)" > "$results"
 """
 
 
@@ -63,7 +104,7 @@ def write_wheel(
     path = outdir / f"{dist}-py3-none-any.whl"
     metadata = [
         "Metadata-Version: 2.1", f"Name: {name}", f"Version: {__version__}",
-        f"Summary: {summary}", "Requires-Python: >=3.11",
+        f"Summary: {summary}", "Requires-Python: >=3.10",
         *(f"Requires-Dist: {r}" for r in requires),
     ]  # fmt: skip
     generated = {
@@ -96,7 +137,11 @@ def _package_files(root: Path, package: str, exclude=lambda rel: False) -> dict[
     return files
 
 
-RUNTIME_REQUIRES = ["numpy>=1.26", "pytest>=8", "nbformat>=5.9", "nbconvert>=7", "click>=8.1"]
+def runtime_requires() -> list[str]:
+    """neurograde's own dependencies (pyproject's, from the installed metadata), extras left out."""
+    from importlib.metadata import requires
+
+    return [r for r in requires("neurograde") or [] if "extra ==" not in r]
 
 
 def gradescope_zip(stage: str, output: Path, timeout: float = 10.0) -> Path:
@@ -106,10 +151,11 @@ def gradescope_zip(stage: str, output: Path, timeout: float = 10.0) -> Path:
         files = {}
         for package in ("grader", "reference", "assignments"):
             files |= _package_files(PROJECT_ROOT, package)
-        wheel = write_wheel(Path(scratch), "neurograde", files, RUNTIME_REQUIRES,
+        wheel = write_wheel(Path(scratch), "neurograde", files, runtime_requires(),
                             "neurograde's grader, hidden suites and reference")  # fmt: skip
         with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as bundle:
-            _add(bundle, "setup.sh", SETUP_SH.format(wheel=wheel.name), executable=True)
+            _add(bundle, "setup.sh", SETUP_SH.format(wheel=wheel.name, stage=stage),
+                 executable=True)  # fmt: skip
             _add(bundle, "run_autograder",
                  RUN_AUTOGRADER.format(stage=stage, timeout=timeout), executable=True)  # fmt: skip
             bundle.write(wheel, wheel.name)
@@ -181,8 +227,7 @@ def student_wheel(outdir: Path, stages: list[str]) -> Path:
     files = _package_files(PROJECT_ROOT, "grader", exclude=hidden)
     for stage in stages:
         files |= _package_files(PROJECT_ROOT, f"assignments/{stage}")
-    requires = ["numpy>=1.26", "pytest>=8", "nbformat>=5.9", "click>=8.1"]
-    return write_wheel(outdir, "neurograde-student", files, requires,
+    return write_wheel(outdir, "neurograde-student", files, runtime_requires(),
                        "neurograde's public checks: grade check STAGE")  # fmt: skip
 
 

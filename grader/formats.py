@@ -45,24 +45,36 @@ def to_junit(report: Report) -> str:
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)
 
 
-def to_prairielearn(report: Report) -> dict:
-    """PrairieLearn's external grader results.json: the score as a fraction in [0, 1]."""
+def to_prairielearn(report: Report, show_hidden: bool = False) -> dict:
+    """PrairieLearn's external grader results.json: the score as a fraction in [0, 1].
+
+    PrairieLearn shows this document to the student as it is, so a hidden test appears by
+    name, points and result only: its inputs, expected values and hint stay out unless the
+    instructor asks for them (``show_hidden``).
+    """
+    tests = []
+    for t in report.tests:
+        shown = show_hidden or not t.hidden
+        if shown:
+            output, message = t.output, _first_line(t.output)
+        else:
+            output = ""
+            message = "passed" if t.status == "passed" else f"{t.status} (hidden test: no details)"
+        description = t.function or report.assignment
+        tests.append({
+            "name": t.name,
+            "description": f"{description} (hidden test)" if t.hidden else description,
+            "points": t.score,
+            "max_points": t.max_score,
+            "output": output,
+            "message": message,
+        })  # fmt: skip
     return {
         "gradable": report.status != "not_runnable",
         "score": round(report.score / report.max_score, 6) if report.max_score else 0.0,
         "output": report.summary(),
         "format_errors": [report.problem] if report.problem else [],
-        "tests": [
-            {
-                "name": t.name,
-                "description": t.function or report.assignment,
-                "points": t.score,
-                "max_points": t.max_score,
-                "output": t.output,
-                "message": _first_line(t.output),
-            }
-            for t in report.tests
-        ],
+        "tests": tests,
     }
 
 
