@@ -28,7 +28,7 @@ from pathlib import Path
 from grader import __version__, inert, outputs
 from grader.api import grade, suite_files
 from grader.course import get_stage
-from grader.errors import GraderError, SubmissionError
+from grader.errors import AmbiguousSubmission, GraderError, SubmissionError
 from grader.report import Report, TestResult
 from grader.submission import file_kind, find_submission, read_student_file
 
@@ -171,13 +171,14 @@ def _add_folder(found: Discovery, stage: str, folder: Path):
         student = gradescope.get(child.name, child.name)
         try:
             path = find_submission(stage, child)
+        except AmbiguousSubmission:
+            path = child  # both files: grade() applies the one rule to the folder
         except SubmissionError as exc:
             candidates = [p for p in child.rglob("*") if p.suffix in (".py", ".ipynb")]
-            if len(candidates) == 1 and "both" not in str(exc):
-                path = candidates[0]
-            else:
+            if len(candidates) != 1:
                 found.problems.append(Problem(student, str(exc)))
                 continue
+            path = candidates[0]
         found.entries.append(Entry(student, path))
 
 
@@ -271,7 +272,9 @@ def run_batch(
         todo: list[tuple[Entry, Path]] = []
         for entry in found.entries:
             try:
-                content = read_student_file(entry.path)
+                files = sorted(entry.path.iterdir()) if entry.path.is_dir() else [entry.path]
+                content = b"".join(f.name.encode() + b"\0" + read_student_file(f)
+                                   for f in files if f.suffix in (".py", ".ipynb"))  # fmt: skip
             except SubmissionError as exc:  # a link or special file inside a student's folder
                 found.problems.append(Problem(entry.student, str(exc)))
                 continue

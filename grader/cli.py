@@ -154,15 +154,14 @@ def check(stage, path, fmt):
     """Run the public tests of STAGE on your work (default: the current folder).
 
     Exits 1 if any test fails, so it can gate a commit or a CI job. In a folder
-    holding both STAGE.py and STAGE.ipynb (as handed out), the one saved last is checked.
+    holding both STAGE.py and STAGE.ipynb (as handed out), the same rule as the grader's:
+    a file still the handout's is ignored; if both were edited, both are checked and the
+    better result is shown (it says which).
     """
     path = path or Path.cwd()
-    both = [path / f"{stage}.{ext}" for ext in ("py", "ipynb")] if path.is_dir() else []
-    if both and all(p.is_file() for p in both):
-        path = max(both, key=lambda p: p.stat().st_mtime)
-        click.echo(f"Checking {path.name}, the one of {stage}.py and {stage}.ipynb saved last.",
-                   err=True)  # fmt: skip
     report = _grade(stage, path, public_only=True)
+    for note in report.notes:
+        click.echo(f"Note: {inert.one_line(note)}", err=True)
     passed = sum(t.status == "passed" for t in report.tests)
     all_pass = passed == len(report.tests) and report.tests
     if fmt == "github":

@@ -26,6 +26,15 @@ class UnsafeFile(SubmissionError):
         self.path, self.kind = path, kind
 
 
+class AmbiguousSubmission(SubmissionError):
+    """A folder holds both STAGE.py and STAGE.ipynb (``paths``): the caller decides which to
+    grade (``submission.read_submissions`` applies the one rule)."""
+
+    def __init__(self, folder, paths):
+        super().__init__(f"{folder} holds both {paths[0].name} and {paths[1].name}")
+        self.folder, self.paths = folder, list(paths)
+
+
 class IsolationError(GraderError):
     """The requested isolation level is not available on this machine."""
 

@@ -203,8 +203,9 @@ def grade_job(root: Path) -> dict:
         config = json.loads((root / "tests" / CONFIG_NAME).read_text(encoding="utf-8"))
         stage = config["stage"]
         _protect(root)
-        report = grade(stage, root / "student", limits=Limits(timeout=float(config["timeout"])),
-                       hide=(root,))  # fmt: skip
+        # /grade (tests, results) does not exist for the student process: it sees only what
+        # running it needs (the sandbox's allowlist).
+        report = grade(stage, root / "student", limits=Limits(timeout=float(config["timeout"])))
         results = formats.to_prairielearn(report, bool(config.get("show_hidden_messages")))
     except GraderError as exc:  # no submission, or not one the grader can read
         results = not_gradable(f"Not graded: {exc}")

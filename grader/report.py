@@ -46,6 +46,7 @@ class Report:
     stderr: str = ""
     grader_version: str = ""
     isolation: str = ""  # the sandbox level it ran at (see grader.isolation)
+    notes: list[str] = field(default_factory=list)  # which file was graded, when there were two
 
     def total(self):
         self.score = round(sum(t.score for t in self.tests), 4)
@@ -93,6 +94,8 @@ class Report:
         """Strictly Gradescope's results.json: test status is only passed or failed (our
         error and timeout become failed, and stay readable in ``extra_data``)."""
         data = self.to_dict()
+        if self.notes:  # which of two files was graded: the student must see it
+            data["output"] = "\n".join([*self.notes, data.get("output", "")]).strip()
         for test in data["tests"]:
             test["extra_data"] = {"status": test["status"], "function": test["function"]}
             test["status"] = "passed" if test["status"] == "passed" else "failed"
@@ -123,6 +126,7 @@ def render_text(report: Report, verbose: bool = True) -> str:
     never stands where the grader's score line does.
     """
     lines = [f"{report.assignment}: {inert.one_line(report.submission)}"]
+    lines += [f"  note: {inert.one_line(note)}" for note in report.notes]
     names = [inert.one_line(t.name) for t in report.tests]
     width = max([len(name) for name in names] + [10])
     for test, name in zip(report.tests, names, strict=True):

@@ -13,7 +13,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.errors import SubmissionError, UnsafeFile
+from grader.course import get_stage
+from grader.errors import AmbiguousSubmission, SubmissionError, UnsafeFile
 from grader.sandbox import LoadRequest
 
 MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
@@ -57,9 +58,7 @@ def find_submission(stage: str, path: str | Path) -> Path:
             if len(found) != 1:
                 raise SubmissionError(f"{path} holds neither {stage}.py nor {stage}.ipynb")
         if len(found) > 1:
-            raise SubmissionError(
-                f"{path} holds both {stage}.py and {stage}.ipynb: keep only the one to grade"
-            )
+            raise AmbiguousSubmission(path, found)
         return found[0]
     if path.suffix not in (".py", ".ipynb"):
         raise SubmissionError(f"{path.name}: a submission is a .py file or a .ipynb notebook")
@@ -130,6 +129,39 @@ def read_submission(stage: str, path: str | Path) -> Submission:
     if kind == "py":
         return Submission(stage, path, kind, [text], text, raw)
     return _read_notebook(stage, path, text, raw)
+
+
+def read_submissions(stage: str, path: str | Path) -> tuple[list[Submission], list[str]]:
+    """What to grade in ``path``, and notes on the choice. One rule everywhere (``run``,
+    ``check``, ``batch``, Gradescope, PrairieLearn): in a folder holding both STAGE.py and
+    STAGE.ipynb (students are handed both), a file whose code is still the handout's is
+    ignored; when both were edited, both are returned and the grader keeps the better."""
+    try:
+        return [read_submission(stage, path)], []
+    except AmbiguousSubmission as both:
+        candidates = [read_submission(stage, p) for p in both.paths]
+    edited = [c for c in candidates if not is_untouched_handout(c)]
+    if not edited:  # both untouched: grade the .py, which says so test by test
+        return [candidates[0]], [f"{candidates[1].path.name} ignored: both files are the handout"]
+    notes = [f"{c.path.name} ignored: its code is still the handout's"
+             for c in candidates if c not in edited]  # fmt: skip
+    return edited, notes
+
+
+def is_untouched_handout(submission: Submission) -> bool:
+    """Whether the submission's code is the handout's (stub or lesson notebook) unchanged;
+    outputs and metadata a saved notebook gains do not count as edits."""
+    stage = get_stage(submission.stage)
+    handout = stage.stub if submission.kind == "py" else stage.notebook
+    if submission.problem or not handout.is_file():
+        return False
+    return _code_lines(submission.cells) == _code_lines(
+        read_submission(submission.stage, handout).cells
+    )
+
+
+def _code_lines(cells: list[str]) -> list[str]:
+    return [line.rstrip() for cell in cells for line in cell.splitlines() if line.strip()]
 
 
 def _unrunnable(stage, path, problem, kind="py", raw=b""):

@@ -108,14 +108,14 @@ def test_output_file_written(wrong_neuron, tmp_path):
     assert json.loads(target.read_text())["max_score"] == 5
 
 
-def test_check_in_a_folder_with_both_files_takes_the_newer(tmp_path, correct_neuron):
+def test_check_in_a_folder_with_both_files_ignores_the_untouched_handout(tmp_path, correct_neuron):
     """grade check in a stage folder as handed out (neuron.py and neuron.ipynb) checks the
-    file saved last instead of refusing the folder."""
+    edited file and says that the untouched handout notebook was ignored."""
     folder = tmp_path / "neuron"
     folder.mkdir()
     shutil.copy(get_stage("neuron").notebook, folder / "neuron.ipynb")  # the untouched stub
     shutil.copy(correct_neuron, folder / "neuron.py")
-    os.utime(folder / "neuron.ipynb", (1, 1))
+    os.utime(folder / "neuron.py", (1, 1))  # older than the notebook: age does not matter
     result = CliRunner().invoke(main, ["check", "neuron", str(folder)])
     assert result.exit_code == 0, result.output
-    assert "Checking neuron.py" in result.output
+    assert "neuron.ipynb ignored" in result.output

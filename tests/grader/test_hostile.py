@@ -1004,15 +1004,17 @@ def test_nbformat3_notebook_is_read(farm):
 
 
 @needs("both_py_and_ipynb", "both_py_and_ipynb:cli")
-def test_folder_with_both_py_and_ipynb_is_refused(farm):
-    """A folder holding both neuron.py and neuron.ipynb: grade() raises SubmissionError;
-    `grade run` exits with code 2 and a one-line message, printing nothing on stdout."""
-    assert farm("both_py_and_ipynb").error.startswith("SubmissionError: ")
-    assert "both" in farm("both_py_and_ipynb").error
+def test_folder_with_both_py_and_ipynb_grades_both_and_keeps_the_better(farm):
+    """A folder holding both neuron.py and neuron.ipynb, both edited: grade() grades both and
+    keeps the better, saying which; `grade run` does the same (exit 0, the note in its JSON)."""
+    report = farm("both_py_and_ipynb").report
+    assert report is not None, farm("both_py_and_ipynb").error
+    assert report.submission.endswith("neuron.ipynb")
+    assert any("graded both" in n and "kept neuron.ipynb" in n for n in report.notes)
     cli = farm("both_py_and_ipynb:cli").extra
-    assert cli["returncode"] == 2 and cli["stdout"] == ""
-    message = cli["stderr"].strip()
-    assert "both" in message and len(message.splitlines()) == 1, message
+    assert cli["returncode"] == 0, cli["stderr"]
+    data = json.loads(cli["stdout"])
+    assert data["submission"].endswith("neuron.ipynb") and data["notes"] == report.notes
 
 
 @needs("cell_raises_magics.ipynb")
