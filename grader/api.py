@@ -29,6 +29,19 @@ def suite_files(stage: str, public_only: bool = False) -> list[Path]:
     return files
 
 
+def has_hidden_tests(stage: str) -> bool:
+    """Whether this installation grades ``stage`` with its hidden suite (the student
+    edition has only the public tests)."""
+    return len(suite_files(stage)) > 1
+
+
+def edition() -> str:
+    """``"instructor"``, or ``"student"`` when no stage has its hidden suite here."""
+    from grader.course import STAGES
+
+    return "instructor" if any(has_hidden_tests(s) for s in STAGES) else "student"
+
+
 def grade(
     stage: str,
     path: str | Path,
@@ -206,4 +219,5 @@ class _NameSink:
         return None
 
 
-__all__ = ["grade", "suite_files", "Report", "TestResult", "Limits"]
+__all__ = ["grade", "suite_files", "has_hidden_tests", "edition", "Report", "TestResult",
+           "Limits"]  # fmt: skip

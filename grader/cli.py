@@ -119,6 +119,10 @@ def run(stage, path, fmt, public_only, timeout, fail_under, output, isolation, r
         isolation_level=isolation,
         require_isolation=require_isolation,
     )
+    if not public_only and not api.has_hidden_tests(stage):
+        report.notes.append("the hidden tests are not included in this edition: this score "
+                            "counts the public tests only")  # fmt: skip
+        click.echo(f"Note: {report.notes[-1]}.", err=True)
     if output:
         output.write_text(render(report, fmt if fmt != "text" else "json") + "\n", "utf-8")
     click.echo(render(report, fmt))
@@ -373,3 +377,11 @@ def demo(outdir, jobs):
     click.echo("")
     click.echo(f"Gradebook: {outdir / 'gradebook.csv'}   Feedback: {outdir / 'feedback'}/   "
                f"Summary: {outdir / 'summary.html'}")  # fmt: skip
+
+
+# The student edition (no hidden suite, no demo) keeps only the student's commands: an
+# instructor command there would quietly build an autograder without hidden tests.
+INSTRUCTOR_COMMANDS = ("batch", "export", "release", "demo")
+if api.edition() == "student":
+    for _name in INSTRUCTOR_COMMANDS:
+        main.commands.pop(_name, None)

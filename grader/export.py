@@ -216,8 +216,12 @@ def student_wheel(outdir: Path, stages: list[str]) -> Path:
     """The grader without its hidden suites (and with no reference), plus the public
     assignments: enough for ``grade check``."""
 
-    def hidden(rel: str) -> bool:  # keep suites/pytest.ini and suites/__init__.py only
+    def hidden(rel: str) -> bool:
+        """Nothing to copy: no hidden suite (but suites/pytest.ini and suites/__init__.py),
+        and no demo class (it holds a complete, correct answer)."""
         parts = rel.split("/")
+        if parts[1] == "demo":
+            return True
         return (
             parts[1] == "suites"
             and parts[-1] not in ("pytest.ini", "__init__.py")

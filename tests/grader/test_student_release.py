@@ -1,0 +1,73 @@
+"""The student release holds nothing to copy, and its grader has only the student's commands."""
+
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader import export
+from grader.api import grade
+from grader.course import STAGES, get_stage
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """The release of every stage, with its student wheel unpacked beside it."""
+    root = tmp_path_factory.mktemp("release")
+    outdir = export.release(list(STAGES), root / "bundle")
+    wheel = next((outdir / "tools").glob("*.whl"))
+    zipfile.ZipFile(wheel).extractall(root / "wheel")
+    return outdir, root / "wheel"
+
+
+def stages_defined_in(path: Path) -> list[str]:
+    """The stages whose names the file defines: only those can give it a point."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return [
+        stage
+        for stage in STAGES
+        if any(re.search(rf"\b(def|class)\s+{name}\b|\b{name}\s*=", text)
+               for name in get_stage(stage).functions())  # fmt: skip
+    ]
+
+
+def test_nothing_in_the_release_scores_more_than_the_stub(released):
+    """Every .py and .ipynb of the release and of its wheel, graded with the full grader for
+    each stage whose names it defines, scores no more than the untouched stub (0): no demo
+    answer, no reference, no hidden suite ships."""
+    outdir, wheel = released
+    files = sorted(p for folder in (outdir, wheel) for p in folder.rglob("*")
+                   if p.suffix in (".py", ".ipynb"))  # fmt: skip
+    assert any(p.name == "neuron.ipynb" for p in files) and any(p.parent.name == "grader"
+                                                               for p in files)  # fmt: skip
+    graded = 0
+    for path in files:
+        for stage in stages_defined_in(path):
+            report = grade(stage, path)
+            graded += 1
+            assert report.score == 0, f"{path} scores {report.score:g} on {stage}"
+    assert graded >= len(STAGES) * 2  # at least each stub and each lesson notebook
+    assert not list(wheel.rglob("demo")) and not list(wheel.rglob("reference"))
+
+
+def test_the_student_edition_has_only_the_students_commands(released, tmp_path):
+    """The unpacked student wheel's `grade` lists no instructor command, and its `grade run`
+    says that the hidden tests are not included."""
+    _, wheel = released
+    code = "import sys; from grader.cli import main; main(sys.argv[1:])"
+
+    def grade_cli(*args):
+        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                              text=True, cwd=tmp_path, timeout=120,
+                              env={"PYTHONPATH": str(wheel), "PATH": "/usr/bin:/bin"})  # fmt: skip
+
+    help_text = grade_cli("--help").stdout
+    assert "check" in help_text and "run" in help_text
+    for command in ("batch", "export", "release", "demo"):
+        assert not re.search(rf"^\s+{command}\b", help_text, re.M), help_text
+    stub = wheel / "assignments" / "neuron" / "neuron.py"
+    result = grade_cli("run", "neuron", str(stub))
+    assert "hidden tests are not included" in result.stderr, result.stderr
