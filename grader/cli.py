@@ -6,6 +6,7 @@ errors and paths that do not exist or cannot be graded.
 """
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from grader.course import STAGES, get_stage
 from grader.errors import GraderError
 from grader.report import render_text
 from grader.sandbox import Limits, runtime_dir
+from grader.submission import definition_lines
 
 
 class UsageProblem(click.ClickException):
@@ -169,7 +171,11 @@ def check(stage, path, fmt):
     passed = sum(t.status == "passed" for t in report.tests)
     all_pass = passed == len(report.tests) and report.tests
     if fmt == "github":
-        formats.write_github(report, Path(report.submission).name, click.echo)
+        # Annotations name the file from the repository's root, at the function's line.
+        root = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+        where = os.path.relpath(report.submission, root)
+        lines_of = definition_lines(Path(report.submission))
+        formats.write_github(report, where, click.echo, lines_of)
     elif fmt != "text":
         click.echo(render(report, fmt))
     else:

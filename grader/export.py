@@ -189,7 +189,7 @@ jobs:
 
 STEP = """      - name: Check {stage}
         if: always()
-        run: grade check {stage} {stage}/{stage}.py --format github
+        run: grade check {stage} {stage} --format github
 """
 
 STUDENT_README = """# Neural networks from scratch: your assignments

@@ -78,9 +78,12 @@ def to_prairielearn(report: Report, show_hidden: bool = False) -> dict:
     }
 
 
-def github_annotations(report: Report, file_name: str) -> list[str]:
+def github_annotations(report: Report, file_name: str, lines_of: dict | None = None) -> list[str]:
     """Workflow commands for GitHub Actions: an error per failing test and the points
-    notices GitHub Classroom reads ("Points X/Y")."""
+    notices GitHub Classroom reads ("Points X/Y"). ``file_name`` is the submission's path
+    from the repository's root and ``lines_of`` maps a function to the line defining it,
+    so that GitHub places each annotation on the student's code."""
+    lines_of = lines_of or {}
     lines = []
     for test in report.tests:
         if test.status != "passed":
@@ -89,13 +92,23 @@ def github_annotations(report: Report, file_name: str) -> list[str]:
             message = _escape_data(inert.visible(test.output or test.status, keep="\n"))
             title = _escape_property(inert.one_line(test.name))
             where = _escape_property(inert.one_line(file_name))  # the student names the file
-            lines.append(f"::error file={where},title={title}::{message}")
+            line = lines_of.get(_function_of(test, lines_of))
+            at = f",line={int(line)}" if line else ""
+            lines.append(f"::error file={where}{at},title={title}::{message}")
     lines.append(
         f"::notice title=Autograding complete::Points {report.score:g}/{report.max_score:g}"
     )
     summary = json.dumps({"totalPoints": report.score, "maxPoints": report.max_score})
     lines.append(f"::notice title=Autograding report::{summary}")
     return lines
+
+
+def _function_of(test, names) -> str:
+    """The function a test checks: its marker, else the longest defined name in its test's
+    name (public tests are named after their function: ``test_neuron_output_np_...``)."""
+    if test.function:
+        return test.function
+    return max((n for n in names if n in test.name), key=len, default="")
 
 
 def github_summary(report: Report) -> str:
@@ -121,9 +134,9 @@ def github_summary(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_github(report: Report, file_name: str, echo) -> None:
+def write_github(report: Report, file_name: str, echo, lines_of: dict | None = None) -> None:
     """Emit annotations on stdout and append the summary to $GITHUB_STEP_SUMMARY if set."""
-    for line in github_annotations(report, file_name):
+    for line in github_annotations(report, file_name, lines_of):
         echo(line)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:

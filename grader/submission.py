@@ -221,3 +221,15 @@ def strip_magics(source: str) -> tuple[str, list[str]]:
         else:
             kept.append(line)
     return "\n".join(kept), dropped
+
+
+_DEFINITION = re.compile(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)", re.M)
+
+
+def definition_lines(path: Path) -> dict[str, int]:
+    """Top-level function and class names of a ``.py`` submission and the line of their
+    last definition (the one Python keeps), read as text: never parsed or run here."""
+    if path.suffix != ".py":
+        return {}
+    text = read_student_file(path).decode("utf-8", "replace")
+    return {m.group(1): text.count("\n", 0, m.start()) + 1 for m in _DEFINITION.finditer(text)}

@@ -50,7 +50,7 @@ def test_release_contents(bundle):
         for name in (f"{stage}.py", f"{stage}.ipynb", f"test_{stage}.py"):
             assert (out / stage / name).is_file()
     workflow = (out / ".github" / "workflows" / "neurograde.yml").read_text()
-    assert all(f"grade check {s} {s}/{s}.py --format github" in workflow for s in STAGES)
+    assert all(f"grade check {s} {s} --format github" in workflow for s in STAGES)
     assert "pytest" in (out / "README.md").read_text()
     assert archive.suffix == ".zip" and archive.is_file()
 

@@ -1,6 +1,8 @@
 """The student release holds nothing to copy, and its grader has only the student's commands."""
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -10,7 +12,7 @@ import pytest
 
 from grader import export
 from grader.api import grade
-from grader.course import STAGES, get_stage
+from grader.course import STAGES, get_stage, standalone_reference
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +73,34 @@ def test_the_student_edition_has_only_the_students_commands(released, tmp_path):
     stub = wheel / "assignments" / "neuron" / "neuron.py"
     result = grade_cli("run", "neuron", str(stub))
     assert "hidden tests are not included" in result.stderr, result.stderr
+
+
+def test_the_release_workflow_annotates_the_students_lines(released, tmp_path):
+    """The release's workflow steps, run in a scratch git repository laid out as a student's
+    (one stage edited with a bug): annotations carry the path from the repository's root
+    and the line of the function, and the points notice GitHub Classroom reads."""
+    outdir, _ = released
+    repo = tmp_path / "student-repo"
+    shutil.copytree(outdir, repo, ignore=shutil.ignore_patterns("tools"))
+    source = standalone_reference("neuron").replace("+ bias", "- bias")  # the bug
+    (repo / "neuron" / "neuron.py").write_text(source)
+    for command in (["init", "-q"], ["add", "."],
+                    ["-c", "user.name=s", "-c", "user.email=s@x", "commit", "-qm", "work"]):
+        subprocess.run(["git", *command], cwd=repo, check=True, capture_output=True)
+    workflow = (repo / ".github" / "workflows" / "neurograde.yml").read_text()
+    step = re.search(r"run: (grade check neuron .*)", workflow).group(1).split()
+    summary = tmp_path / "summary.md"
+    result = subprocess.run([sys.executable, "-m", "grader", *step[1:]], cwd=repo,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "GITHUB_WORKSPACE": str(repo),
+                                 "GITHUB_STEP_SUMMARY": str(summary)})  # fmt: skip
+    assert result.returncode == 1  # a public test fails
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error ")]
+    line_of = {m.group(1): n for n, text in enumerate(source.splitlines(), start=1)
+               if (m := re.match(r"def (\w+)", text))}  # fmt: skip
+    assert errors and all("file=neuron/neuron.py," in e for e in errors), errors
+    for error in errors:  # each on the line defining the function its test checks
+        title = re.search(r"title=(\w+)", error).group(1)
+        function = max((name for name in line_of if name in title), key=len)
+        assert f",line={line_of[function]}," in error, error
+    assert "Points " in result.stdout and summary.read_text()
