@@ -10,6 +10,7 @@ Everything after loading is untrusted: the submission may have replaced any
 function here. The grader therefore trusts nothing this process sends.
 """
 
+import dis
 import json
 import os
 import resource
@@ -393,7 +394,7 @@ _STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
 _CTYPES_DIR = _STDLIB_DIR + "ctypes" + os.sep
 _THREADING_FILE = _STDLIB_DIR + "threading.py"
 _PARTIAL = sys.modules["functools"].partial if "functools" in sys.modules else None
-_DIS = sys.modules.get("dis")  # loaded by NumPy; the check fails closed without it
+_DIS = dis  # imported before any student code runs (NumPy loads it too, on 3.11+)
 # C functions that could switch the hook off, read it, or run code where it cannot see.
 _SWITCHES = frozenset({
     ("sys", "setprofile"), ("sys", "settrace"), ("sys", "getprofile"), ("sys", "gettrace"),
