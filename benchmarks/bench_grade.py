@@ -20,11 +20,12 @@ from pathlib import Path
 
 import nbformat
 
-from grader import isolation
 from grader.api import grade
 from grader.course import STAGES, standalone_reference
-from grader.sandbox import Limits
-from grader.submission import read_submission
+from grader.grading.session import Session
+from grader.grading.submission import read_submission
+from grader.sandbox import levels
+from grader.sandbox.limits import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,8 +57,6 @@ def median_time(fn, repeat: int) -> float:
 
 
 def start_only(stage: str, path: Path, level) -> None:
-    from grader.proxy import Session
-
     session = Session(read_submission(stage, path).load_request(), Limits(), level)
     session.ensure_started()
     session.close()
@@ -66,9 +65,9 @@ def start_only(stage: str, path: Path, level) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--isolation", choices=isolation.LEVELS, default=None)
+    parser.add_argument("--isolation", choices=levels.LEVELS, default=None)
     args = parser.parse_args()
-    level = isolation.choose(requested=args.isolation)
+    level = levels.choose(requested=args.isolation)
     print(f"isolation: {level.name}; median of {args.repeat} runs; seconds")
     print(f"{'stage':<12}{'kind':<7}{'cli':>7}{'api':>7}{'start':>7}{'score':>9}")
     with tempfile.TemporaryDirectory() as scratch:

@@ -3,7 +3,8 @@
 ``GraderError`` and its subclasses are problems the user of the grader must fix
 (a missing file, an unknown stage); the CLI turns them into one-line messages.
 ``StudentError`` and its subclasses describe what the student's code did; they
-become a test's ``error`` or ``timeout`` status, never a grader failure.
+become a test's ``error`` or ``timeout`` status, never a grader failure. ``Mismatch`` is a
+wrong answer, explained to the student.
 """
 
 import builtins
@@ -56,7 +57,20 @@ class StudentUnavailable(StudentError):
 
 
 class MissingName(StudentError):
-    """The submission does not define a name the test needs."""
+    """The submission does not define ``name``, which the test needs (the student runtime
+    says so as data: ``{"ok": False, "missing": name}``)."""
+
+    def __init__(self, name: str):
+        super().__init__(
+            f"the submission does not define {name!r}: check its spelling, "
+            "and that the cell or line defining it ran without error"
+        )
+        self.name = name
+
+
+class Mismatch(AssertionError):
+    """A check of the student's answer failed (``grader.suites.checks``); the message is
+    written for the student (function, input, expected, got, hint) and is shown as it is."""
 
 
 class StudentRaised(StudentError):

@@ -119,10 +119,12 @@ def isolate(iso, replies):
     """Join the slot's control groups, enter new namespaces, build a new root that holds
     only what the grader allowed, and drop privileges.
 
-    ``iso`` comes from the grader: ``level`` ("root", "userns" or "uid": the last only
-    changes the uid), ``uid``/``gid`` (root and uid levels), ``cgroups``: files to write
-    this process's pid into, ``jail``: an empty folder that becomes the new root,
-    ``steps``: the mounts that fill it (see ``isolation.jail_steps``), ``workdir`` and
+    ``iso`` comes from the grader (``grader.sandbox.process``), read from the level's
+    capabilities: ``namespaces`` (without them only the uid changes), ``user_namespace``
+    (entered through a user namespace: the grader is not root), ``uid``/``gid`` (a slot's
+    uid to drop to, when the level has one), ``cgroups``: files to write this process's
+    pid into, ``jail``: an empty folder that becomes the new root, ``steps``: the mounts
+    that fill it (see ``grader.sandbox.allowlist.jail_steps``), ``workdir`` and
     ``filename``: the private work folder and the submission's file in it. Returns in the
     new PID namespace's first process; the process that called it stays outside, waits,
     and exits with the same status.
@@ -130,13 +132,13 @@ def isolate(iso, replies):
     libc, check = _libc()
     for path in iso.get("cgroups", ()):  # before anything else: every descendant is counted
         _write(path, str(os.getpid()))
-    if iso["level"] == "uid":  # root without namespaces: only the uid changes
+    if not iso["namespaces"]:  # root without namespaces: only the uid changes
         _drop_privileges(iso)
         check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
         check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl")
         os.chdir(iso["workdir"])
         return
-    user_ns = iso["level"] == "userns"
+    user_ns = iso["user_namespace"]
     outer_uid, outer_gid = os.getuid(), os.getgid()
     flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
     check(libc.unshare(flags | (CLONE_NEWUSER if user_ns else 0)), "unshare")
@@ -235,7 +237,7 @@ class Jail:
         name = self.iso["filename"]
         with open(f"{path}/{name}", "rb") as source, open(f"{target}/{name}", "wb") as copy:
             copy.write(source.read())
-        if "uid" in self.iso and self.iso["level"] == "root":
+        if "uid" in self.iso:  # a slot's uid: it must own its work folder
             for item in (target, f"{target}/{name}"):
                 os.chown(item, self.iso["uid"], self.iso["gid"])
 
@@ -290,6 +292,15 @@ def _wait_and_mirror(child, replies):
         signal.signal(sig, signal.SIG_DFL)
         os.kill(os.getpid(), sig)
     os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
+
+
+class NotDefined(Exception):
+    """The submission does not define the name a call asked for: replied as data
+    (``{"ok": False, "missing": name}``), not as an error of the student's code."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.name = str(name)[:200]
 
 
 class Host:
@@ -349,7 +360,7 @@ class Host:
                 try:
                     target = getattr(target, header["name"])
                 except AttributeError:
-                    raise AttributeError(f"lookup: no name {header['name']!r}") from None
+                    raise NotDefined(header["name"]) from None
             args = self.resolve(header["args"])
             kwargs = self.resolve(header["kwargs"])
             watch = NumpyWatch() if header.get("trace_numpy") is True else None
@@ -649,6 +660,8 @@ def serve(host, requests, replies):
             reply = {"ok": True}
             for key, value in result.items():
                 reply[key] = wire.encode_value(value, reply_blobs, host.make_ref)
+        except NotDefined as exc:
+            reply, reply_blobs = {"ok": False, "missing": exc.name}, []
         except BaseException as exc:
             reply, reply_blobs = {"ok": False, "error": describe_error(exc, host.filename)}, []
         if sum(len(b) for b in reply_blobs) > wire.MAX_FRAME_BYTES:

@@ -18,18 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.errors import StudentRaised
-from grader.proxy import RemoteCallable, RemoteObject
-from grader.report import format_error
+from grader.errors import Mismatch, StudentRaised
+from grader.grading.proxy import RemoteCallable, RemoteObject
+from grader.outputs.report import format_error
 from grader.student.wire import Unsupported
 
 RTOL, ATOL = 1e-6, 1e-9
-
-
-class Mismatch(AssertionError):
-    """A check failed; the message is written for the student."""
-
-    teaching = True  # the plugin shows this message as it is
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """Shared fixtures for the grader's tests: small submissions written on the fly."""
 
+import shutil
 from pathlib import Path
 
 import pytest
+
+from grader.course import get_stage
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference"
 
@@ -47,3 +50,19 @@ def wrong_neuron_report(tmp_path_factory):
     path = tmp_path_factory.mktemp("wrong") / "neuron.py"
     path.write_text(WRONG_NEURON)
     return grade("neuron", path, public_only=True)
+
+
+@pytest.fixture
+def klass(tmp_path, correct_neuron, wrong_neuron) -> Path:
+    """A class folder: one folder per student, a file named after a student, a Canvas
+    download, a folder with no submission and a stray text file."""
+    root = tmp_path / "class"
+    for student, source in (("alice", correct_neuron), ("bob", wrong_neuron)):
+        (root / student).mkdir(parents=True)
+        shutil.copy(source, root / student / "neuron.py")
+    (root / "carol").mkdir()
+    shutil.copy(get_stage("neuron").stub, root / "carol" / "neuron.py")
+    shutil.copy(correct_neuron, root / "smith_john_12345_67890_neuron.py")
+    (root / "dave").mkdir()
+    (root / "notes.txt").write_text("not a submission")
+    return root

@@ -1,83 +1,14 @@
-"""Batch grading: layouts, problems listed, the cache, and what lands in the output folder."""
+"""Batch grading (``grader.batch``): the cache, what lands in the output folder, and a
+grader's failure kept apart from the student's. (Finding the submissions is
+``grading/test_discovery.py``.)"""
 
 import csv
 import json
-import os
 import shutil
-import zipfile
 from pathlib import Path
 
-import pytest
-
-from grader.batch import discover, run_batch, student_id_from_file
-from grader.course import get_stage
-
-
-@pytest.fixture
-def klass(tmp_path, correct_neuron, wrong_neuron) -> Path:
-    """A class folder: one folder per student, a file named after a student, a Canvas
-    download, a folder with no submission and a stray text file."""
-    root = tmp_path / "class"
-    for student, source in (("alice", correct_neuron), ("bob", wrong_neuron)):
-        (root / student).mkdir(parents=True)
-        shutil.copy(source, root / student / "neuron.py")
-    (root / "carol").mkdir()
-    shutil.copy(get_stage("neuron").stub, root / "carol" / "neuron.py")
-    shutil.copy(correct_neuron, root / "smith_john_12345_67890_neuron.py")
-    (root / "dave").mkdir()
-    (root / "notes.txt").write_text("not a submission")
-    return root
-
-
-def test_student_ids_from_file_names():
-    """Canvas names, late Canvas names and plain names give the expected ids."""
-    assert (
-        student_id_from_file(Path("smith_john_12345_67890_neuron.py"), "neuron")
-        == "smith_john_12345"
-    )
-    assert student_id_from_file(Path("doe_late_42_7_neuron.ipynb"), "neuron") == "doe_42"
-    assert student_id_from_file(Path("x/alice.py"), "neuron") == "alice"
-    assert student_id_from_file(Path("bob/neuron.py"), "neuron") == "bob"
-
-
-def test_discover_lists_problems(klass, tmp_path):
-    """Every student is found; folders without a submission and stray files are listed."""
-    found = discover("neuron", [klass], tmp_path)
-    assert sorted(e.student for e in found.entries) == ["alice", "bob", "carol", "smith_john_12345"]
-    problems = {p.entry: p.reason for p in found.problems}
-    assert "dave" in problems and "notes.txt" in problems
-
-
-def test_duplicates_are_listed_not_dropped(tmp_path, correct_neuron, wrong_neuron):
-    """Two submissions of one student: the newer is graded, the other is listed."""
-    root = tmp_path / "dups"
-    root.mkdir()
-    shutil.copy(wrong_neuron, root / "doe_jane_1_1_neuron.py")
-    shutil.copy(correct_neuron, root / "doe_jane_1_2_neuron.py")
-    os.utime(root / "doe_jane_1_1_neuron.py", (1, 1))
-    found = discover("neuron", [root], tmp_path)
-    assert [e.path.name for e in found.entries] == ["doe_jane_1_2_neuron.py"]
-    assert any("duplicate" in p.reason for p in found.problems)
-
-
-def test_zip_and_gradescope_export(tmp_path, correct_neuron, wrong_neuron):
-    """A zip of a Gradescope export: ids come from submission_metadata.yml."""
-    export = tmp_path / "export"
-    for number, source in (("111", correct_neuron), ("222", wrong_neuron)):
-        (export / f"submission_{number}").mkdir(parents=True)
-        shutil.copy(source, export / f"submission_{number}" / "my_work.py")
-    (export / "submission_metadata.yml").write_text(
-        "submission_111:\n  :submitters:\n  - :name: Ada\n    :sid: 'ada01'\n"
-        "submission_222:\n  :submitters:\n  - :name: Bo\n    :sid: 'bo02'\n"
-    )
-    archive = tmp_path / "export.zip"
-    with zipfile.ZipFile(archive, "w") as bundle:
-        for path in export.rglob("*"):
-            bundle.write(path, Path("export") / path.relative_to(export))
-        bundle.writestr("../evil.py", "print('zip slip')")
-    found = discover("neuron", [archive], tmp_path)
-    assert sorted(e.student for e in found.entries) == ["ada01", "bo02"]
-    assert not (tmp_path.parent / "evil.py").exists()
+from grader import batch
+from grader.batch import run_batch
 
 
 def test_batch_outputs_and_cache(klass, tmp_path):
@@ -145,3 +76,34 @@ def test_interrupt_keeps_what_was_graded(klass, tmp_path):
     assert not again.interrupted and len(again.graded) == 4
     # The cache is by content: the one graded file (and any identical copy) is reused.
     assert 1 <= sum(g.cached for g in again.graded) < 4
+
+
+def test_a_grader_fault_is_not_the_students_not_runnable(monkeypatch, tmp_path):
+    """When grading itself fails (not the submission), the worker says so as a fault: the
+    entry is listed as a problem, not graded and not cached. A submission that cannot be
+    read is the student's: a not_runnable report."""
+
+    def broken_grader(stage, path, **options):
+        raise RuntimeError("the suites are broken")
+
+    monkeypatch.setattr(batch, "grade", broken_grader)
+    outcome = batch._grade_one("neuron", "alice/neuron.py", {})
+    assert outcome == {"fault": "RuntimeError: the suites are broken"}
+
+    class Done:
+        def result(self):
+            return outcome
+
+    problems, cached = [], tmp_path / "cache.json"
+    entry = batch.Entry("alice", Path("alice/neuron.py"))
+    assert batch._collect(Done(), entry, cached, problems) is None
+    assert [p.entry for p in problems] == ["alice"] and "grader failed" in problems[0].reason
+    assert not cached.exists()
+
+    def unreadable(stage, path, **options):
+        raise batch.SubmissionError("cannot read alice/neuron.py: Permission denied")
+
+    monkeypatch.setattr(batch, "grade", unreadable)
+    report = batch._grade_one("neuron", "alice/neuron.py", {})["report"]
+    assert report["status"] == "not_runnable" and "Permission denied" in report["problem"]
+

@@ -6,13 +6,23 @@ import shutil
 import subprocess
 import sys
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
 from grader.course import get_stage
 
-COMMANDS = ["list", "run", "check", "batch", "doctor", "release", "export", "demo"]
+
+def command_paths(group=main, prefix=()) -> list[tuple[str, ...]]:
+    """Every command of the CLI as the words that invoke it, found by walking the groups
+    (``("export", "gradescope")``): a new command is tested without being listed here."""
+    paths = []
+    for name, command in sorted(group.commands.items()):
+        paths.append((*prefix, name))
+        if isinstance(command, click.Group):
+            paths += command_paths(command, (*prefix, name))
+    return paths
 
 
 def grade_cli(*args):
@@ -24,10 +34,16 @@ def grade_cli(*args):
     return result
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+def test_the_walk_finds_every_command():
+    """The walk sees the top-level commands and the export group's subcommands."""
+    paths = command_paths()
+    assert {("run",), ("check",), ("doctor",), ("export", "gradescope")} <= set(paths)
+
+
+@pytest.mark.parametrize("command", command_paths(), ids=" ".join)
 def test_every_command_has_help(command):
     """Every command explains itself with --help."""
-    result = CliRunner().invoke(main, [command, "--help"])
+    result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
     assert len(result.output.splitlines()) > 3
@@ -119,3 +135,41 @@ def test_check_in_a_folder_with_both_files_ignores_the_untouched_handout(tmp_pat
     result = CliRunner().invoke(main, ["check", "neuron", str(folder)])
     assert result.exit_code == 0, result.output
     assert "neuron.ipynb ignored" in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["release", "neuron", "-o", "{non_empty}"],
+        ["export", "prairielearn", "neuron", "-o", "{non_empty}"],
+        ["run", "neuron", "{missing}"],
+    ],
+    ids=["release", "prairielearn", "run"],
+)
+def test_grader_errors_exit_2_with_one_line(command, tmp_path):
+    """A problem the user must fix (a folder that is not empty, a missing file) exits 2
+    with one `Error:` line, whichever command meets it."""
+    non_empty = tmp_path / "full"
+    non_empty.mkdir()
+    (non_empty / "x").write_text("x")
+    args = [a.format(non_empty=non_empty, missing=tmp_path / "nope.py") for a in command]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines()[-1].startswith("Error:")
+
+
+def test_cli_imports_only_the_public_api():
+    """The CLI reaches the library through its public modules: the API, batch, course,
+    errors, the outputs registry and the platforms' entry points (not the sandbox or the
+    grading internals)."""
+    import ast
+
+    import grader.cli
+
+    tree = ast.parse(open(grader.cli.__file__, encoding="utf-8").read())
+    modules = {node.module for node in tree.body if isinstance(node, ast.ImportFrom)}
+    allowed = {"grader", "grader.course", "grader.errors", "grader.outputs.formats",
+               "grader.outputs.inert", "grader.outputs.summary", "grader.platforms",
+               "pathlib"}  # fmt: skip
+    assert modules <= allowed, modules - allowed
+

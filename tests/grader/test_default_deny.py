@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import uuid
@@ -21,14 +22,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import isolation
 from grader.api import grade
 from grader.batch import run_batch
 from grader.course import PROJECT_ROOT, standalone_reference
 from grader.errors import StudentCrash, UnsafeFile
-from grader.proxy import Session, StudentModule
-from grader.sandbox import Limits
-from grader.submission import read_submission
+from grader.grading.proxy import StudentModule
+from grader.grading.session import Session
+from grader.grading.submission import read_submission
+from grader.sandbox import levels as isolation
+from grader.sandbox.limits import Limits
+from grader.sandbox.slots import control_groups
 
 HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 LEVEL = isolation.detect().name
@@ -72,7 +75,7 @@ def project_copies():
             for path in [copy, *copy.rglob("*")]:
                 path.chmod(0o755 if path.is_dir() else 0o644)
             made.append(copy)
-    stdlib = Path(isolation.sysconfig.get_paths()["stdlib"])
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
     for folder in stdlib.glob("*-packages"):
         if os.access(folder, os.W_OK):
             (folder / leak).write_text("a package folder\n")
@@ -241,8 +244,8 @@ def test_one_budget_covers_loading_restarts_and_calls(tmp_path):
 
 
 @needs_root
-@pytest.mark.skipif(not isolation.control_groups().version,
-                    reason=f"no control groups here: {isolation.control_groups().reason}")
+@pytest.mark.skipif(not control_groups().version,
+                    reason=f"no control groups here: {control_groups().reason}")
 def test_forked_children_share_one_memory_budget(tmp_path):
     """Four forked children of 200 MB each, against a 512 MiB budget: the slot's control
     group holds them together (at most two fit), where per-process limits let all four."""
@@ -295,7 +298,7 @@ def test_doctor_lists_what_the_student_can_see():
 
 def test_root_is_required_when_asked(monkeypatch):
     """``--require-isolation root`` refuses to grade at the uid level (no allowlist root)."""
-    monkeypatch.setattr(isolation, "_DETECTED", isolation.Level("uid", "namespaces refused", ""))
+    monkeypatch.setattr(isolation, "_DETECTED", isolation.UID.because("namespaces refused"))
     with pytest.raises(isolation.IsolationError, match="required"):
         isolation.choose(required="root")
 

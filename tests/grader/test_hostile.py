@@ -42,12 +42,13 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader import isolation
 from grader.api import grade
 from grader.course import PROJECT_ROOT, get_stage, standalone_reference
 from grader.errors import GraderError, IsolationError
-from grader.report import Report
-from grader.sandbox import Limits, runtime_dir
+from grader.outputs.report import Report
+from grader.sandbox import levels as isolation
+from grader.sandbox.limits import Limits
+from grader.sandbox.runtime_files import runtime_dir
 
 HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 REFERENCE = PROJECT_ROOT / "reference"

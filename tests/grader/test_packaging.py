@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import api, cli, sandbox
+from grader import api, cli
 from grader.course import PROJECT_ROOT, REFERENCE_DIR, STAGES, get_stage
+from grader.sandbox.runtime_files import RUNTIME_FILES, STUDENT_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("grader", "reference", "assignments")  # the folders the wheel installs
@@ -58,7 +59,7 @@ def runtime_files() -> list[str]:
         # the stub (whose names `grade list` reads), the notebook and the public tests
         # (`grade release`, `grade check`) and the hidden suites (`grade run`)
         files += [stage.stub, stage.notebook, stage.public_tests, *api.suite_files(name)]
-    files += [sandbox.STUDENT_DIR / name for name in sandbox.RUNTIME_FILES]  # the child's code
+    files += [STUDENT_DIR / name for name in RUNTIME_FILES]  # the child's code
     files += [p for p in cli.DEMO_DIR.rglob("*") if p.is_file() and p.suffix in (".py", ".ipynb")]
     files += sorted(REFERENCE_DIR.glob("*.py"))  # the suites' oracle
     return sorted({p.relative_to(PROJECT_ROOT).as_posix() for p in files})

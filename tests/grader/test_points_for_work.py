@@ -20,7 +20,7 @@ import pytest
 
 from grader.api import grade
 from grader.course import STAGES, get_stage, standalone_reference
-from grader.submission import MAX_SUBMISSION_BYTES
+from grader.grading.submission import MAX_SUBMISSION_BYTES
 from grader.suites.checks import Mismatch, expect_close
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "submissions"

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from grader.errors import StudentRaised
-from grader.report import format_error
+from grader.outputs.report import format_error
 from grader.suites.checks import (
     ATOL,
     RTOL,

@@ -1,0 +1,145 @@
+"""The pytest plugin that turns a pytest run into a grade.
+
+Markers (registered here): ``points(n)`` (default 1), ``hidden`` (part of a hidden
+suite: its source and tracebacks never reach feedback), ``visibility(v)`` (the
+Gradescope visibility), ``function(name)`` (the student function under test).
+Fixtures: ``student`` (the submission as a module, see proxy.py), ``submission``
+(the Submission as read: its cells are never parsed on this side, a check of how the
+code works runs in the student process), ``rng`` (a seeded generator per test).
+
+Each test's status is decided here, from the exception that ended it:
+student timeouts give ``timeout``, crashes and unloadable submissions ``error``,
+anything else that is not a pass ``failed``.
+"""
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.errors import (
+    Mismatch,
+    MissingName,
+    StudentCrash,
+    StudentError,
+    StudentRaised,
+    StudentTimeout,
+    StudentUnavailable,
+)
+from grader.outputs.report import TestResult, format_error
+
+MAX_OUTPUT = 2000
+
+
+class GradingPlugin:
+    def __init__(self, student, submission):
+        self.module = student  # not `student`: that name is the fixture below
+        self._submission = submission
+        self.results: list[TestResult] = []
+
+    # -- configuration
+
+    def pytest_configure(self, config):
+        for line in (
+            "points(n): how many points the test is worth (default 1)",
+            "hidden: the test belongs to a hidden suite",
+            "visibility(v): Gradescope visibility of the result",
+            "function(name): the student function the test checks",
+        ):
+            config.addinivalue_line("markers", line)
+
+    @pytest.fixture(scope="session")
+    def student(self):
+        return self.module
+
+    @pytest.fixture(scope="session")
+    def submission(self):
+        return self._submission
+
+    @pytest.fixture
+    def rng(self, request):
+        # Seeded by the test's name: the same data on every run, different per test.
+        seed = int.from_bytes(hashlib.sha256(request.node.nodeid.encode()).digest()[:8], "little")
+        return np.random.default_rng(seed)
+
+    # -- outcomes
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if call.when == "call" or (call.when == "setup" and report.outcome != "passed"):
+            self.results.append(self._result(item, call, report))
+
+    def _result(self, item, call, report) -> TestResult:
+        points = item.get_closest_marker("points")
+        max_score = float(points.args[0]) if points else 1.0
+        hidden = item.get_closest_marker("hidden") is not None
+        vis = item.get_closest_marker("visibility")
+        visibility = vis.args[0] if vis else ("after_due_date" if hidden else "visible")
+        fn = item.get_closest_marker("function")
+        function = fn.args[0] if fn else ""
+        if report.passed:
+            status, output = "passed", ""
+        else:
+            status, output = classify(call.excinfo, hidden)
+        doc = (item.function.__doc__ or "").strip().splitlines()
+        if doc and status != "passed" and not output.startswith(doc[0]):
+            output = f"{doc[0]}\n{output}" if output else doc[0]
+        return TestResult(
+            name=item.name,
+            score=max_score if status == "passed" else 0.0,
+            max_score=max_score,
+            status=status,
+            output=output[:MAX_OUTPUT],
+            visibility=visibility,
+            function=function,
+            hidden=hidden,
+            duration=round(report.duration, 4),
+        )
+
+
+def classify(excinfo, hidden) -> tuple[str, str]:
+    """The status and the student-facing message for a test that did not pass."""
+    if excinfo is None:
+        return "failed", "the test did not pass"
+    exc = excinfo.value
+    if isinstance(exc, StudentTimeout):
+        return "timeout", str(exc)
+    if isinstance(exc, StudentCrash | StudentUnavailable):
+        return "error", str(exc)
+    if isinstance(exc, MissingName):
+        return "failed", str(exc)
+    if isinstance(exc, StudentRaised):
+        error = {"type": exc.student_type, "message": str(exc), "frames": list(exc.frames)}
+        return "failed", f"{exc.function} raised " + format_error(error)
+    if isinstance(exc, StudentError):
+        return "error", str(exc)
+    if isinstance(exc, Mismatch):  # written for the student: shown as it is
+        return "failed", str(exc)
+    if hidden:
+        # Never the hidden test's source or traceback. A bare assert's message quotes its
+        # source (pytest's rewriting), so it is not shown at all.
+        if isinstance(exc, AssertionError):
+            return "failed", "a hidden check did not pass"
+        return "failed", f"{type(exc).__name__}: {str(exc)[:500]}"
+    return "failed", public_failure(excinfo)
+
+
+def public_failure(excinfo) -> str:
+    """A public test's failure: the test line that failed and the exception's message
+    (pytest's own traceback rendering costs a tenth of a second per failure)."""
+    exc = excinfo.value
+    message = str(exc) if isinstance(exc, AssertionError) else f"{type(exc).__name__}: {exc}"
+    lines = []
+    entry = next(
+        (e for e in reversed(excinfo.traceback) if Path(str(e.path)).name.startswith("test_")), None
+    )
+    if entry is not None:
+        statement = str(entry.statement).strip().splitlines()
+        lines.append(
+            f"{Path(str(entry.path)).name}:{entry.lineno + 1}: {statement[0] if statement else ''}"
+        )
+    lines.append(message.strip() or type(exc).__name__)
+    return "\n".join(lines)[-MAX_OUTPUT:]

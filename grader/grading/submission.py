@@ -1,0 +1,235 @@
+"""Finding and reading a submission: a ``STAGE.py``, a ``STAGE.ipynb``, or a folder with one.
+
+Everything here runs on the grader's side and only *reads* the student's file:
+a notebook is parsed as JSON with nbformat, never executed here. Its code cells
+become the cells the student process runs; IPython magics and shell escapes are
+left out and listed, since plain Python cannot run them.
+"""
+
+import errno
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.course import get_stage
+from grader.errors import AmbiguousSubmission, SubmissionError, UnsafeFile
+from grader.sandbox.limits import LoadRequest
+
+MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
+MAX_CELLS = 2000  # code cells of a notebook; lesson notebooks have about fifty
+MAX_SKIPPED = 50  # skipped magic lines listed in a report ("... and N more" after that)
+_MAGIC = re.compile(r"^\s*(%|!)")
+
+
+@dataclass
+class Submission:
+    """A student's file, read and split into the cells the student process will run."""
+
+    stage: str
+    path: Path
+    kind: str  # "py" or "ipynb"
+    cells: list[str]
+    source: str  # all the code, cells joined
+    raw: bytes = field(repr=False)
+    skipped: list[str] = field(default_factory=list)  # magics and shell lines not run
+    problem: str | None = None  # why it cannot run at all (empty, not UTF-8, bad notebook)
+
+    def load_request(self) -> LoadRequest:
+        return LoadRequest(self.stage, f"{self.stage}.py", self.cells, self.raw)
+
+
+def find_submission(stage: str, path: str | Path) -> Path:
+    """The file to grade: ``path`` itself, or ``STAGE.py`` / ``STAGE.ipynb`` in a folder
+    (or the folder's only .py / .ipynb file, whatever its name)."""
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionError(f"no such file or folder: {path}")
+    if path.is_dir():
+        found = [
+            path / f"{stage}.{ext}"
+            for ext in ("py", "ipynb")
+            if os.path.lexists(path / f"{stage}.{ext}")
+        ]
+        if not found:
+            # An upload under another name (Gradescope keeps the student's file name).
+            found = [p for p in path.iterdir() if p.suffix in (".py", ".ipynb")]
+            if len(found) != 1:
+                raise SubmissionError(f"{path} holds neither {stage}.py nor {stage}.ipynb")
+        if len(found) > 1:
+            raise AmbiguousSubmission(path, found)
+        return found[0]
+    if path.suffix not in (".py", ".ipynb"):
+        raise SubmissionError(f"{path.name}: a submission is a .py file or a .ipynb notebook")
+    return path
+
+
+def file_kind(info: os.stat_result) -> str:
+    """What a non-regular file is, in words."""
+    for test, kind in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
+                       (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):  # fmt: skip
+        if test(info.st_mode):
+            return kind
+    return "a regular file" if stat.S_ISREG(info.st_mode) else "a special file"
+
+
+def read_student_file(path: Path, limit: int = MAX_SUBMISSION_BYTES) -> bytes:
+    """Read a file a student controls, as the grader (maybe root) safely can: without
+    following a link, only if it is a regular file, and no more than ``limit`` bytes
+    (one more is read, so that the caller can tell the file was longer). Raises
+    UnsafeFile for anything but a regular file, SubmissionError when it cannot be read."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # a FIFO never blocks
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeFile(path, "a symbolic link") from None
+        raise SubmissionError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFile(path, file_kind(info))
+        chunks, size = [], 0
+        while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise SubmissionError(f"cannot read {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def read_submission(stage: str, path: str | Path) -> Submission:
+    """Read and check the submission; problems that make it unrunnable are recorded, not raised."""
+    path = find_submission(stage, path)
+    raw = read_student_file(path)
+    if len(raw) > MAX_SUBMISSION_BYTES:
+        limit = MAX_SUBMISSION_BYTES // 1024 // 1024
+        return _unrunnable(stage, path, f"the file is over the {limit} MiB limit")
+    kind = "ipynb" if path.suffix == ".ipynb" else "py"
+    if not raw.strip():
+        return _unrunnable(stage, path, "the file is empty", kind, raw)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return _unrunnable(
+            stage,
+            path,
+            f"the file is not UTF-8 text (byte {exc.start}): save it as UTF-8",
+            kind,
+            raw,
+        )
+    if "\x00" in text:
+        return _unrunnable(
+            stage, path, "the file holds binary data (NUL bytes), not Python code", kind, raw
+        )
+    if kind == "py":
+        return Submission(stage, path, kind, [text], text, raw)
+    return _read_notebook(stage, path, text, raw)
+
+
+def read_submissions(stage: str, path: str | Path) -> tuple[list[Submission], list[str]]:
+    """What to grade in ``path``, and notes on the choice. One rule everywhere (``run``,
+    ``check``, ``batch``, Gradescope, PrairieLearn): in a folder holding both STAGE.py and
+    STAGE.ipynb (students are handed both), a file whose code is still the handout's is
+    ignored; when both were edited, both are returned and the grader keeps the better."""
+    try:
+        return [read_submission(stage, path)], []
+    except AmbiguousSubmission as both:
+        candidates = [read_submission(stage, p) for p in both.paths]
+    edited = [c for c in candidates if not is_untouched_handout(c)]
+    if not edited:  # both untouched: grade the .py, which says so test by test
+        return [candidates[0]], [f"{candidates[1].path.name} ignored: both files are the handout"]
+    notes = [f"{c.path.name} ignored: its code is still the handout's"
+             for c in candidates if c not in edited]  # fmt: skip
+    return edited, notes
+
+
+def is_untouched_handout(submission: Submission) -> bool:
+    """Whether the submission's code is the handout's (stub or lesson notebook) unchanged;
+    outputs and metadata a saved notebook gains do not count as edits."""
+    stage = get_stage(submission.stage)
+    handout = stage.stub if submission.kind == "py" else stage.notebook
+    if submission.problem or not handout.is_file():
+        return False
+    return _code_lines(submission.cells) == _code_lines(
+        read_submission(submission.stage, handout).cells
+    )
+
+
+def _code_lines(cells: list[str]) -> list[str]:
+    return [line.rstrip() for cell in cells for line in cell.splitlines() if line.strip()]
+
+
+def _unrunnable(stage, path, problem, kind="py", raw=b""):
+    return Submission(stage, path, kind, [], "", raw, problem=problem)
+
+
+def _read_notebook(stage, path, text, raw) -> Submission:
+    import json
+
+    import nbformat  # only for notebooks: it costs a tenth of a second to import
+
+    try:  # counted before nbformat validates it: validation costs ~30 ms per thousand cells
+        count = len(json.loads(text).get("cells") or ())
+    except (ValueError, AttributeError, TypeError, RecursionError):
+        count = 0  # nbformat says what is wrong, below
+    if count > MAX_CELLS:
+        return _unrunnable(stage, path, f"the notebook has {count} cells, over the limit of "
+                           f"{MAX_CELLS}", "ipynb", raw)  # fmt: skip
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several types for malformed input
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        return _unrunnable(stage, path, f"not a valid Jupyter notebook ({reason})", "ipynb", raw)
+    cells, skipped, not_listed = [], [], 0
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(str(s) for s in source)
+        code, dropped = strip_magics(str(source))
+        room = max(0, MAX_SKIPPED - len(skipped))
+        skipped += [f"cell {number}: {line.strip()[:200]}" for line in dropped[:room]]
+        not_listed += len(dropped[room:])
+        cells.append(code)
+    if not cells:
+        return _unrunnable(stage, path, "the notebook has no code cells", "ipynb", raw)
+    if not_listed:
+        skipped.append(f"... and {not_listed} more magic or shell lines")
+    return Submission(stage, path, "ipynb", cells, "\n\n".join(cells), raw, skipped)
+
+
+def strip_magics(source: str) -> tuple[str, list[str]]:
+    """Remove IPython magics (``%x``, ``%%x`` cells) and shell escapes (``!cmd``).
+
+    Dropped lines become blank lines so that line numbers in errors still match
+    the notebook cell. Returns the code and the dropped lines.
+    """
+    lines = source.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        return "", [lines[0]]
+    kept, dropped = [], []
+    for line in lines:
+        if _MAGIC.match(line) or re.match(r"^\s*\w+\s*=\s*!", line):
+            dropped.append(line)
+            kept.append("")
+        else:
+            kept.append(line)
+    return "\n".join(kept), dropped
+
+
+_DEFINITION = re.compile(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)", re.M)
+
+
+def definition_lines(path: Path) -> dict[str, int]:
+    """Top-level function and class names of a ``.py`` submission and the line of their
+    last definition (the one Python keeps), read as text: never parsed or run here."""
+    if path.suffix != ".py":
+        return {}
+    text = read_student_file(path).decode("utf-8", "replace")
+    return {m.group(1): text.count("\n", 0, m.start()) + 1 for m in _DEFINITION.finditer(text)}

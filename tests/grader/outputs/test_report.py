@@ -1,0 +1,45 @@
+"""The report (``grader.outputs.report``): outcomes kept apart, totals, the summary line,
+Gradescope's strict statuses, and the text a terminal shows."""
+
+from grader.outputs.report import Report, format_error, render_text
+from grader.outputs.report import TestResult as Outcome  # not "Test*": pytest would collect it
+
+
+def report() -> Report:
+    tests = [Outcome("test_a", 1.0, 1.0, "passed"), Outcome("test_b", 0.0, 2.0, "failed", "x"),
+             Outcome("test_c", 0.0, 1.0, "timeout", "slow")]  # fmt: skip
+    result = Report("neuron", "neuron.py", tests=tests, notes=["neuron.ipynb ignored"])
+    result.total()
+    return result
+
+
+def test_totals_and_summary():
+    """Score and maximum are the tests' sums; the summary counts each status."""
+    r = report()
+    assert (r.score, r.max_score, round(r.percent)) == (1.0, 4.0, 25)
+    assert r.summary().endswith("Score 1/4: 1 passed, 1 failed, 1 timeout")
+
+
+def test_gradescope_document_has_only_passed_and_failed():
+    """Gradescope's strict document turns timeout into failed, keeping ours in extra_data,
+    and puts the notes atop the output."""
+    data = report().to_gradescope()
+    assert [t["status"] for t in data["tests"]] == ["passed", "failed", "failed"]
+    assert data["tests"][2]["extra_data"]["status"] == "timeout"
+    assert data["output"].startswith("neuron.ipynb ignored")
+
+
+def test_text_report_lists_tests_messages_and_notes():
+    """The terminal text names each test with its mark and points, indents messages, shows
+    the notes, and ends with the score line."""
+    text = render_text(report())
+    assert "  PASS    test_a" in text and "  TIMEOUT test_c" in text
+    assert "          slow" in text and "note: neuron.ipynb ignored" in text
+    assert text.splitlines()[-1].startswith("Score 1/4")
+
+
+def test_format_error_names_cell_type_message_and_line():
+    """An error of the student process reads as one line: cell, type, message, code line."""
+    error = {"type": "NameError", "message": "x", "cell": 3,
+             "frames": [{"line": 7, "code": "y = x + 1"}]}  # fmt: skip
+    assert format_error(error) == "cell 3: NameError: x (line 7: y = x + 1)"
