@@ -59,3 +59,10 @@ def standalone_reference(stage: str) -> str:
 
     source = (REFERENCE_DIR / f"{get_stage(stage).name}.py").read_text(encoding="utf-8")
     return re.sub(r"^from reference\.(\w+) import [^\n]+\n", inline, source, flags=re.M)
+
+
+def reference_for(path: Path):
+    """The reference module of the stage whose suite is at ``path``."""
+    import importlib
+
+    return importlib.import_module(f"reference.{Path(path).resolve().parent.name}")
