@@ -22,11 +22,10 @@ SUITES_DIR = Path(__file__).resolve().parent / "suites"
 
 
 def suite_files(stage: str, public_only: bool = False) -> list[Path]:
-    """The test files that grade ``stage``: its public tests, then its hidden suite."""
-    files = [get_stage(stage).public_tests]
-    if not public_only:
-        files += sorted((SUITES_DIR / stage).glob("test_*.py"))
-    return files
+    """The test files that grade ``stage``: its public tests, then its hidden suite
+    (both declared by the stage's folder, see grader.course)."""
+    found = get_stage(stage)
+    return [found.public_tests, *([] if public_only else found.hidden_tests)]
 
 
 def grade(

@@ -6,8 +6,8 @@ what was expected and what came back (type or shape, a few values), and a ``Hint
 misconception it recognises. Hidden test source never appears in it.
 
 A suite names each test's function once, with the ``function`` marker; the ``check``
-fixture (registered by this module, which ``pytest.ini`` loads as a plugin) is that
-function, ready to call::
+fixture (the grading plugin's, built by ``check_for`` below) is that function, ready to
+call::
 
     from grader.suites.checks import Hint, load_reference
 
@@ -39,12 +39,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from grader.errors import StudentRaised
 from grader.proxy import RemoteCallable, RemoteObject
 from grader.student.wire import Unsupported
-from reference.gradcheck import numerical_gradient, relative_error  # noqa: F401 (for suites)
+from grader.suites.gradcheck import numerical_gradient, relative_error  # noqa: F401 (for suites)
 
 RTOL, ATOL = 1e-6, 1e-9
 
@@ -668,10 +667,10 @@ def load_reference(path):
     return reference_for(Path(path))
 
 
-@pytest.fixture
-def check(request, student) -> Check:
-    """The student function named by the test's ``function`` marker, with the reference,
-    hints and tolerance the test module declares (see the module docstring)."""
+def check_for(request, student) -> Check:
+    """The ``check`` fixture's value (the plugin's fixture calls this): the student function
+    named by the test's ``function`` marker, with the reference, hints and tolerance the
+    test module declares (see the module docstring)."""
     marker = request.node.get_closest_marker("function")
     if marker is None or not marker.args:
         raise TypeError(f"{request.node.name} uses `check` but has no function marker")

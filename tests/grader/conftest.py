@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-REFERENCE = Path(__file__).resolve().parents[2] / "reference"
+from grader.course import get_stage
 
 WRONG_NEURON = """import numpy as np
 
@@ -26,7 +26,7 @@ def correct_neuron(tmp_path) -> Path:
     """The reference neuron module, as a student would hand it in."""
     path = tmp_path / "correct" / "neuron.py"
     path.parent.mkdir()
-    path.write_text((REFERENCE / "neuron.py").read_text())
+    path.write_text(get_stage("neuron").reference.read_text())
     return path
 
 
