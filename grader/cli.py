@@ -374,3 +374,8 @@ def demo(outdir, jobs):
     click.echo("")
     click.echo(f"Gradebook: {outdir / 'gradebook.csv'}   Feedback: {outdir / 'feedback'}/   "
                f"Summary: {outdir / 'summary.html'}")  # fmt: skip
+
+
+from grader.authoring.commands import register  # noqa: E402 (authoring commands, --course)
+
+register(main)

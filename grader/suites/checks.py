@@ -140,9 +140,14 @@ def first_hint(hints, *args) -> str:
         try:  # a hint's test may fail on an odd answer (wrong shape): then it does not apply
             if bool(hint.applies(*args)):
                 return hint.text
-        except Exception:
+        except Exception as exc:
+            if len(HINT_ERRORS) < 100:  # `grade validate` reports them to the suite's author
+                HINT_ERRORS.append(f"{type(exc).__name__} in the hint {hint.text[:60]!r}...")
             continue
     return ""
+
+
+HINT_ERRORS: list[str] = []  # hints whose test raised (they did not apply), for validate
 
 
 # ---------------------------------------------------------------- describing values
