@@ -374,8 +374,11 @@ def allowlist(runtime: Path) -> Allowlist:
     empty = {
         package
         for folder in folders
-        for package in (*folder.glob("site-packages"), *folder.glob("dist-packages"),
-                        *folder.glob("python3*/site-packages"))  # fmt: skip
+        for package in (
+            *folder.glob("site-packages"),
+            *folder.glob("dist-packages"),
+            *folder.glob("python3*/site-packages"),
+        )  # fmt: skip
         if package.is_dir() and package != numpy_dir
     }
     result = Allowlist(

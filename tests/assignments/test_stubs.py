@@ -23,6 +23,11 @@ CONTRACT_NAMES = {
 CONTRACT_METHODS = ["__init__", "forward", "gradients", "backward", "train"]
 
 
+def contract_names(stage):
+    """The contract's names (a stage the contract does not list yet: its manifest's)."""
+    return CONTRACT_NAMES.get(stage) or list(get_stage(stage).names)
+
+
 def _defined_names(path):
     """Public functions and classes defined (not imported) at the top of a module."""
     tree = ast.parse(Path(path).read_text("utf-8"))
@@ -70,7 +75,7 @@ CALLABLES = [(stage, *entry) for stage in STAGES for entry in _callables(stage)]
 @pytest.mark.parametrize("stage", STAGES)
 def test_stub_names_are_the_contracts(stage):
     """The stub defines exactly the contract's public names, in the contract's order."""
-    assert _defined_names(ROOT / "assignments" / stage / f"{stage}.py") == CONTRACT_NAMES[stage]
+    assert _defined_names(ROOT / "assignments" / stage / f"{stage}.py") == contract_names(stage)
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -79,7 +84,7 @@ def test_reference_names_equal_stub_names(stage):
     other stages its manifest says it defines itself (backprop's sigmoid)."""
     own = [n for names in get_stage(stage).defines_own.values() for n in names]
     reference_names = _defined_names(get_stage(stage).reference)
-    assert sorted(reference_names) == sorted(CONTRACT_NAMES[stage] + own)
+    assert sorted(reference_names) == sorted(contract_names(stage) + own)
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -87,7 +92,7 @@ def test_signatures_equal_the_references(stage):
     """Every function, class and method of the stub has the reference's signature."""
     stub = _load_stub(stage)
     reference = get_stage(stage).load_reference()
-    for name in CONTRACT_NAMES[stage]:
+    for name in contract_names(stage):
         stub_value, reference_value = getattr(stub, name), getattr(reference, name)
         assert inspect.signature(stub_value) == inspect.signature(reference_value), name
         if inspect.isclass(stub_value):

@@ -247,6 +247,12 @@ TWO_LAYER_HINTS = [
     DROPPED_DIMENSION,
 ]
 
+SUBTRACTED = "the biases were subtracted: add them, inputs @ weights.T + biases."
+DENSE_HINTS.append(Hint.same_as(lambda x, w, b: x @ w.T - b, SUBTRACTED))
+TWO_LAYER_HINTS.append(
+    Hint.same_as(two_layer_variant(lambda x, w, b: x @ w.T - b, lambda x, w, b: x @ w.T - b),
+                 SUBTRACTED)
+)  # fmt: skip
 HINTS = {"dense_forward": DENSE_HINTS, "two_layer_forward": TWO_LAYER_HINTS}
 
 

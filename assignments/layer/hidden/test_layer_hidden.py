@@ -151,6 +151,25 @@ LAYER_HINTS = [
     ),
 ]
 
+LAYER_HINTS += [
+    Hint(
+        lambda got, exp, inp: got.size == 0 < exp.size,
+        "the result is empty: append each neuron's output to the list you return.",
+    ),
+    Hint(
+        lambda got, exp, inp: (
+            got.shape == exp.shape and np.allclose(got, _parts(inp)[3] - _parts(inp)[2])
+        ),
+        "the biases were subtracted: add biases[j] to neuron j's sum.",
+    ),
+    Hint(
+        lambda got, exp, inp: (
+            got.shape == exp.shape
+            and np.allclose(got, np.sum(_parts(inp)[0] / _parts(inp)[1], axis=1) + _parts(inp)[2])
+        ),
+        "each input was divided by its weight: multiply them (inputs[i] * weights[j][i]).",
+    ),
+]
 HINTS = {"layer_output": LAYER_HINTS, "layer_output_np": LAYER_HINTS}
 
 
@@ -178,7 +197,7 @@ RAISE_HINTS = {
     "layer_output": LAYER_RAISE_HINTS,
     "layer_output_np": [
         RaiseHint.on(
-            ["TypeError"],
+            ["TypeError", "AttributeError"],
             "the arguments may be plain Python lists: convert them with "
             "np.asarray(..., dtype=float) before using NumPy operators on them.",
             when=lambda case: any(type(v) is list for v in case.values()),
@@ -322,6 +341,11 @@ def test_layer_output_np_mismatch_raises(check):
          "weights of shape (2, 4) expect 4 inputs, not 3"),
         ({"inputs": np.ones(4), "weights": np.ones((3, 4)), "biases": np.zeros(2)}, (3, 2),
          "3 neurons need 3 biases, not 2"),
+        ({"inputs": np.ones((4, 1)), "weights": np.ones((3, 4)), "biases": np.zeros(3)}, (),
+         "inputs must be one vector of shape (n_inputs,): a column (n_inputs, 1) broadcasts "
+         "against the biases into a matrix. Check inputs.ndim == 1"),
+        ({"inputs": np.ones(4), "weights": np.ones(4), "biases": np.zeros(1)}, (),
+         "weights must be 2-D, (n_neurons, n_inputs), one row per neuron. Check weights.ndim"),
     ]  # fmt: skip
     for case, sizes, why in cases:
         check.raises(case, why=why, sizes=sizes)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.suites.checks import Hint, load_reference
+from grader.suites.checks import Hint, RaiseHint, load_reference
 
 pytestmark = [pytest.mark.hidden]
 REFERENCE = load_reference(__file__)
@@ -55,8 +55,28 @@ NEURON_HINTS = [
                                                      "loop at index 0."),
     Hint(_is(lambda x, w, b: dot(x[:-1], w[:-1]) + b), "the last input was skipped: "
                                                        "range(len(inputs)) stops before len."),
+    Hint(_is(lambda x, w, b: sum(a / c for a, c in zip(x, w, strict=False)) + b),
+         "each input was divided by its weight: multiply them (inputs[i] * weights[i])."),
+    Hint(_is(lambda x, w, b: b - dot(x, w)), "the products were subtracted from the total: "
+                                             "add them (total += x * w)."),
 ]  # fmt: skip
 HINTS = {"neuron_output": NEURON_HINTS, "neuron_output_np": NEURON_HINTS}
+VALID_SIZES = RaiseHint.on(
+    ["ValueError"], "these inputs are valid (as many weights as inputs): check what your "
+    "length check compares (== or !=?)."
+)  # fmt: skip
+RAISE_HINTS = {
+    "neuron_output": [VALID_SIZES],
+    "neuron_output_np": [
+        RaiseHint.on(
+            ["AttributeError", "TypeError"],
+            "the arguments may be Python lists, which have no .shape and no elementwise "
+            "arithmetic: convert them first with np.asarray(inputs, dtype=float).",
+            when=lambda case: any(type(v) is list for v in case.values()),
+        ),
+        VALID_SIZES,
+    ],
+}
 
 # neuron_output_np may legitimately compute in float32: a 100-term dot product of terms of
 # size ~1 is then off by up to ~5e-6 (about 5% of such cases fail rtol 1e-6). Every
