@@ -121,7 +121,14 @@ def new_stage_command(name, course_dir):
     default=None,
     help="With --mutants: fail below this hint coverage (%).",
 )
-def validate_command(stages, course_dir, mutants, sample, jobs, min_score, min_hints):
+@click.option(
+    "--write-notebooks",
+    is_flag=True,
+    help="First regenerate each stage's notebook from its lesson and stub.",
+)
+def validate_command(
+    stages, course_dir, mutants, sample, jobs, min_score, min_hints, write_notebooks
+):
     """Check stages as their author: reference full marks, stub 0, notebook current, every
     test has a function and valid points, unique names, registered markers, hints that
     never raise; with --mutants, how many wrong versions of the reference the suite catches
@@ -138,6 +145,10 @@ def validate_command(stages, course_dir, mutants, sample, jobs, min_score, min_h
     failed = False
     for stage in chosen:
         click.echo(f"{stage.name} ({stage.folder})")
+        if write_notebooks:
+            from grader.authoring import notebooks
+
+            click.echo(f"  wrote {notebooks.write(stage)}")
         findings = validate.validate(stage)
         for finding in findings:
             click.echo(finding.line())

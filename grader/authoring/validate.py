@@ -196,11 +196,7 @@ def check_notebook(stage: Stage) -> list[Finding]:
         current = notebooks.is_current(stage)
     except ValueError as exc:
         return [Finding("notebook generated from the lesson and the stub", False, str(exc))]
-    detail = (
-        ""
-        if current
-        else "stale: run `python tools/build_notebooks.py` or `grade validate --write`"
-    )
+    detail = "" if current else "stale: regenerate it with `grade validate --write-notebooks`"
     return [Finding("notebook is current", current, detail)]
 
 
