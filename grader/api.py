@@ -12,7 +12,7 @@ from pathlib import Path
 
 from grader.course import get_stage
 from grader.errors import GraderError
-from grader.grading.runner import SUITES_DIR, collect_points, grade_submission
+from grader.grading.runner import collect_points, grade_submission
 from grader.grading.submission import read_submissions
 from grader.outputs.report import Report, TestResult
 from grader.sandbox import levels, reaper
@@ -24,11 +24,10 @@ from grader.sandbox.slots import control_groups
 
 
 def suite_files(stage: str, public_only: bool = False) -> list[Path]:
-    """The test files that grade ``stage``: its public tests, then its hidden suite."""
-    files = [get_stage(stage).public_tests]
-    if not public_only:
-        files += sorted((SUITES_DIR / stage).glob("test_*.py"))
-    return files
+    """The test files that grade ``stage``: its public tests, then its hidden suite
+    (both declared by the stage's folder, see grader.course)."""
+    found = get_stage(stage)
+    return [found.public_tests, *([] if public_only else found.hidden_tests)]
 
 
 def has_hidden_tests(stage: str) -> bool:

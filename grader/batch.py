@@ -33,7 +33,7 @@ def suite_digest(stage: str) -> str:
     """A hash of everything that decides a grade besides the submission."""
     digest = hashlib.sha256(f"{__version__}:{stage}".encode())
     root = Path(__file__).resolve().parent
-    files = [*suite_files(stage), root / "suites" / "checks.py"]
+    files = [*suite_files(stage), root / "suites" / "checks.py", *get_stage(stage).grading_files()]
     files += sorted((root.parent / "reference").glob("*.py"))
     for path in files:
         if path.is_file():

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from grader import __version__, api, batch
+from grader.authoring.commands import register as register_authoring
 from grader.course import STAGES, get_stage
 from grader.errors import GraderError
 from grader.outputs.formats import FORMATS, render
@@ -290,9 +291,11 @@ def demo(outdir, jobs):
                f"Summary: {outdir / 'summary.html'}")  # fmt: skip
 
 
+register_authoring(main)  # new-stage, validate, and the group's --course option
+
 # The student edition (no hidden suite, no demo) keeps only the student's commands: an
 # instructor command there would quietly build an autograder without hidden tests.
-INSTRUCTOR_COMMANDS = ("batch", "export", "release", "demo")
+INSTRUCTOR_COMMANDS = ("batch", "export", "release", "demo", "new-stage", "validate")
 if api.edition() == "student":
     for _name in INSTRUCTOR_COMMANDS:
         main.commands.pop(_name, None)

@@ -1,8 +1,6 @@
-"""The neurograde reference implementation: the oracle of every test.
+"""Helpers shared by the hidden suites: ``gradcheck``, the finite-difference checker.
 
-One module per stage of the course (``neuron``, ``layer``, ``batch``,
-``activations``, ``backprop``), written to be read by students after the
-deadline. ``gradcheck`` holds the finite-difference checker the tests use.
+Each stage's reference implementation (the oracle of its tests) lives in the stage's own
+folder, ``assignments/<stage>/hidden/reference.py``, and is loaded through the course
+registry (``grader.course.get_stage(name).load_reference()``).
 """
-
-STAGES = ("neuron", "layer", "batch", "activations", "backprop")

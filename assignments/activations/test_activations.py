@@ -45,11 +45,15 @@ def test_softmax_huge_logits():
     np.testing.assert_allclose(out, [0.5, 0.5], **TOLERANCE)
 
 
-def test_derivatives():
-    """sigmoid'(0) = 0.25, sigmoid'(2) = 0.105; relu' is 1 for z > 0, else 0 (0 at z == 0)."""
+def test_sigmoid_derivative_values():
+    """sigmoid'(0) = 0.25, sigmoid'(2) = 0.105."""
     out = np.asarray(sigmoid_derivative([0.0, 2.0]))
     assert out.shape == (2,)
     np.testing.assert_allclose(out, [0.25, 0.10499358540350662], **TOLERANCE)
+
+
+def test_relu_derivative_values():
+    """relu' is 1 for z > 0, else 0 (0 at z == 0)."""
     out = np.asarray(relu_derivative([-1.0, 0.0, 2.0]))
     assert out.shape == (3,)
     np.testing.assert_allclose(out, [0.0, 0.0, 1.0])

@@ -31,7 +31,7 @@ def test_dense_backward_shapes():
     np.testing.assert_allclose(dbiases, [5.0, 5.0, 5.0])
 
 
-def test_network_shapes():
+def test_neural_network_shapes():
     """The parameters and the output have the shapes of the handout; the weights are drawn
     at random and forward is sigmoid(sigmoid(X @ W1 + b1) @ W2 + b2)."""
     net = NeuralNetwork(2, 4, 1, seed=0)
@@ -48,7 +48,7 @@ def test_network_shapes():
     np.testing.assert_allclose(out, expected, **TOLERANCE)
 
 
-def test_learns_xor():
+def test_neural_network_learns_xor():
     """Trained with learning rate 1.0 for 5000 epochs, the network classifies XOR."""
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     y = np.array([[0], [1], [1], [0]], dtype=float)

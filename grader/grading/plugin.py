@@ -3,7 +3,8 @@
 Markers (registered here): ``points(n)`` (default 1), ``hidden`` (part of a hidden
 suite: its source and tracebacks never reach feedback), ``visibility(v)`` (the
 Gradescope visibility), ``function(name)`` (the student function under test).
-Fixtures: ``student`` (the submission as a module, see proxy.py), ``submission``
+Fixtures: ``student`` (the submission as a module, see proxy.py), ``check`` (the function
+the test's ``function`` marker names, see suites/checks.py), ``submission``
 (the Submission as read: its cells are never parsed on this side, a check of how the
 code works runs in the student process), ``rng`` (a seeded generator per test).
 
@@ -58,9 +59,19 @@ class GradingPlugin:
         return self._submission
 
     @pytest.fixture
+    def check(self, request):
+        # The student function the test's `function` marker names (grader.suites.checks;
+        # imported here, when a hidden test asks: the student edition has no checks layer).
+        from grader.suites.checks import check_for
+
+        return check_for(request, self.module)
+
+    @pytest.fixture
     def rng(self, request):
-        # Seeded by the test's name: the same data on every run, different per test.
-        seed = int.from_bytes(hashlib.sha256(request.node.nodeid.encode()).digest()[:8], "little")
+        # Seeded by the test's file and name (not its path: a course can live anywhere):
+        # the same data on every run, different per test.
+        key = f"{Path(str(request.node.path)).name}::{request.node.name}"
+        seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little")
         return np.random.default_rng(seed)
 
     # -- outcomes

@@ -45,7 +45,8 @@ python3 -m venv --clear "$root/venv" || fail "python3 -m venv $root/venv"
 # If the container refuses namespaces, the student's code runs as another uid without them
 # (the `uid` level): make the hidden suites, the reference and this folder unreadable to it.
 chmod -R go-rwx "$root/source" "$root"/venv/lib/python3*/site-packages/grader \\
-    "$root"/venv/lib/python3*/site-packages/reference
+    "$root"/venv/lib/python3*/site-packages/reference \\
+    "$root"/venv/lib/python3*/site-packages/assignments
 "$root/venv/bin/grade" doctor
 
 # Self-test: the reference must score 100% in this image's sandbox.
@@ -85,11 +86,12 @@ rm -f "$results"
 
 def gradescope_zip(stage: str, output: Path, timeout: float = 10.0) -> Path:
     """The autograder zip for one stage."""
-    get_stage(stage)
+    found = get_stage(stage)
     with tempfile.TemporaryDirectory(prefix="neurograde-export-") as scratch:
         files = {}
         for package in ("grader", "reference", "assignments"):
             files |= package_files(PROJECT_ROOT, package)
+        files |= found.package_files()  # the stage as the registry has it (a teacher's too)
         wheel = write_wheel(Path(scratch), "neurograde", files, runtime_requires(),
                             "neurograde's grader, hidden suites and reference")  # fmt: skip
         with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as bundle:

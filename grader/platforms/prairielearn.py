@@ -61,7 +61,8 @@ RUN python3 -m pip install --no-cache-dir /tmp/{wheel} && rm /tmp/{wheel} \\
 # If the container refuses namespaces, the student's code runs as another uid without them
 # (the `uid` level): make the hidden suites and the reference unreadable to it.
 RUN chmod -R go-rwx "$(python3 -c 'import grader, os; print(os.path.dirname(grader.__file__))')" \\
-    "$(python3 -c 'import reference, os; print(os.path.dirname(reference.__file__))')"
+    "$(python3 -c 'import reference, os; print(os.path.dirname(reference.__file__))')" \\
+    "$(python3 -c 'import grader.course as c; print(c.ASSIGNMENTS_DIR)')"
 """
 
 QUESTION_HTML = """<pl-question-panel>
@@ -146,6 +147,7 @@ def export(
     files = {}
     for package in ("grader", "reference", "assignments"):
         files |= package_files(PROJECT_ROOT, package)
+    files |= get_stage(stage).package_files()  # the stage as the registry has it
     wheel = write_wheel(outdir / "image", "neurograde", files, runtime_requires(),
                         "neurograde's grader, hidden suites and reference")  # fmt: skip
     (outdir / "image" / "Dockerfile").write_text(DOCKERFILE.format(image=image, wheel=wheel.name))

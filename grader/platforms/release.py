@@ -69,7 +69,7 @@ def student_wheel(outdir: Path, stages: list[str]) -> Path:
 
     files = package_files(PROJECT_ROOT, "grader", exclude=hidden)
     for stage in stages:
-        files |= package_files(PROJECT_ROOT, f"assignments/{stage}")
+        files |= get_stage(stage).student_files()  # never a hidden test or the reference
     return write_wheel(outdir, "neurograde-student", files, runtime_requires(),
                        "neurograde's public checks: grade check STAGE")  # fmt: skip
 

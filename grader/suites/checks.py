@@ -1,37 +1,147 @@
-"""Helpers for the hidden suites: compare a student's answer with the reference's and
-fail with a message that teaches.
+"""The checks layer for hidden suites: call the student with a case, compare what came back
+with the reference, and fail with a message that teaches.
 
-A failed check raises ``Mismatch`` whose text names the function, the input
-(compact), what was expected and what came back (shape, a few values), and a hint
-for the misconception it recognises. Hidden test source never appears in it.
+A failed check raises ``Mismatch``, whose text names the function, the input (compact),
+what was expected and what came back (type or shape, a few values), and a ``Hint:`` for the
+misconception it recognises. Hidden test source never appears in it.
 
-Typical use in a suite::
+A suite names each test's function once, with the ``function`` marker; the ``check``
+fixture (the grading plugin's, built by ``check_for`` below) is that function, ready to
+call::
 
-    got = student.softmax(z)
-    expect_close("softmax", got, reference.softmax(z), inputs={"z": z},
-                 hints=[ROWS_DO_NOT_SUM_TO_ONE, ...])
+    from grader.suites.checks import Hint, load_reference
+
+    REFERENCE = load_reference(__file__)      # the stage's reference module
+    HINTS = {"softmax": [Hint.same_as(lambda z: z / z.sum(-1, keepdims=True),
+                                      "softmax divides e^z by the sum of e^z")]}
+
+    @pytest.mark.points(2)
+    @pytest.mark.function("softmax")
+    def test_softmax_rows(check, rng):
+        '''softmax of a batch gives one distribution per row.'''
+        check.close({"z": rng.normal(size=(3, 5))})   # student vs REFERENCE.softmax
+
+    @pytest.mark.function("softmax")
+    def test_softmax_empty_raises(check):
+        '''softmax of an empty vector raises ValueError.'''
+        check.raises({"z": np.zeros(0)}, why="there is no distribution over zero classes")
+        check.also_right({"z": np.ones(3)})   # points only for a function that computes
+
+Module-level names the fixture reads (all optional): ``REFERENCE`` (the oracle),
+``HINTS`` and ``RAISE_HINTS`` (per function name: the hints of wrong values, and of
+errors raised on valid input), ``TOLERANCE`` (per function: ``{"rtol": .., "atol": ..}``
+or a callable ``case -> dict``).
 """
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from grader.errors import Mismatch, StudentRaised
 from grader.grading.proxy import RemoteCallable, RemoteObject
-from grader.outputs.report import format_error
 from grader.student.wire import Unsupported
+from grader.suites.gradcheck import numerical_gradient, relative_error  # noqa: F401 (for suites)
 
 RTOL, ATOL = 1e-6, 1e-9
 
 
 @dataclass(frozen=True)
 class Hint:
-    """A misconception: ``applies(got, expected, inputs)`` says whether ``got`` shows it."""
+    """A misconception: ``applies(got, expected, inputs)`` says whether ``got`` shows it.
+
+    ``got`` and ``expected`` are float arrays; ``inputs`` is the case as given. A hint's
+    test that raises (an odd shape) simply does not apply.
+    """
 
     applies: Callable[[np.ndarray, np.ndarray, dict], bool]
     text: str
+
+    @classmethod
+    def same_as(cls, compute: Callable, text: str, rtol: float = 1e-5, atol: float = 1e-8):
+        """The hint of a mistaken formula: it applies when ``got`` equals
+        ``compute(*inputs)``, evaluated here (the trusted side) on the case's inputs as
+        float arrays. A formula that cannot run on those shapes does not apply."""
+
+        def applies(got, expected, inputs):
+            with np.errstate(all="ignore"):
+                try:
+                    value = np.asarray(compute(*as_arrays(inputs)), dtype=float)
+                except (ValueError, IndexError, TypeError, ZeroDivisionError):
+                    return False
+            return same(got, value, rtol, atol)
+
+        return cls(applies, text)
+
+
+@dataclass(frozen=True)
+class Raised:
+    """What the student's code raised, as plain data (never the exception object)."""
+
+    type: str
+    message: str
+    frames: tuple = ()
+
+    @classmethod
+    def of(cls, exc: StudentRaised) -> "Raised":
+        return cls(exc.student_type, str(exc), tuple(exc.frames))
+
+    def describe(self) -> str:
+        """``ValueError: message (line 3: the code)``, bounded."""
+        where = ""
+        if self.frames:
+            last = self.frames[-1] if isinstance(self.frames[-1], dict) else {}
+            code = str(last.get("code", "")).strip()[:120]
+            where = f" (line {last.get('line')}: {code})" if code else ""
+        return f"{self.type}: {self.message[:300]}{where}"
+
+
+def describe_raised(exc: StudentRaised) -> str:
+    """What the student's code raised, as one readable line."""
+    return Raised.of(exc).describe()
+
+
+@dataclass(frozen=True)
+class RaiseHint:
+    """Why the student's code probably raised on a valid case: ``applies(raised, case)``."""
+
+    applies: Callable[[Raised, dict], bool]
+    text: str
+
+    @classmethod
+    def on(cls, types: Sequence[str], text: str, contains: Sequence[str] = (), when=None):
+        """A hint for errors of one of ``types`` whose message holds one of ``contains``
+        (any message when empty) and, if given, for which ``when(case)`` holds."""
+
+        def applies(raised, case):
+            return (
+                raised.type in types
+                and (not contains or any(word in raised.message for word in contains))
+                and (when is None or bool(when(case)))
+            )
+
+        return cls(applies, text)
+
+
+def first_hint(hints, *args) -> str:
+    """The text of the first hint that applies, or ""."""
+    for hint in hints:
+        try:  # a hint's test may fail on an odd answer (wrong shape): then it does not apply
+            if bool(hint.applies(*args)):
+                return hint.text
+        except Exception as exc:
+            if len(HINT_ERRORS) < 100:  # `grade validate` reports them to the suite's author
+                HINT_ERRORS.append(f"{type(exc).__name__} in the hint {hint.text[:60]!r}...")
+            continue
+    return ""
+
+
+HINT_ERRORS: list[str] = []  # hints whose test raised (they did not apply), for validate
+
+
+# ---------------------------------------------------------------- describing values
 
 
 def summarize(value, limit=160) -> str:
@@ -69,7 +179,48 @@ def shape_of(value) -> tuple | None:
 
 
 def describe_inputs(inputs: dict) -> str:
-    return ", ".join(f"{name}={summarize(value, 80)}" for name, value in inputs.items())
+    """``name=value, ...`` with each value summarized; ragged lists shown as they are."""
+    parts = []
+    for name, value in inputs.items():
+        text = summarize(value, 80)
+        if text.endswith("not numeric"):
+            text = repr(value)
+            text = text if len(text) <= 80 else text[:77] + "..."
+        parts.append(f"{name}={text}")
+    return ", ".join(parts)
+
+
+def describe_shapes(inputs: dict) -> str:
+    """``inputs of shape (2, 3), weights of shape (4, 3)``: a case of invalid shapes (a
+    ragged list of rows is described by its rows' lengths)."""
+    parts = []
+    for name, value in inputs.items():
+        try:
+            shape = np.shape(value)
+            parts.append(f"{name}={summarize(value, 40)}" if shape == () else
+                         f"{name} of shape {shape}")  # fmt: skip
+        except ValueError:
+            lengths = [len(row) if isinstance(row, list | tuple) else 1 for row in value]
+            parts.append(f"{name} with rows of lengths {lengths}")
+    return ", ".join(parts)
+
+
+def kind_of(value) -> str:
+    """What a value is, for a return-type message: ``a list holding float, int``."""
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype}"
+    if isinstance(value, np.generic):
+        return f"a NumPy {value.dtype} scalar"
+    if type(value) in (list, tuple):
+        try:
+            leaves = {type(v).__name__ for v in np.ravel(np.asarray(value, dtype=object))}
+        except (ValueError, TypeError):
+            leaves = {"ragged rows"}
+        return f"a {type(value).__name__} holding {', '.join(sorted(leaves)) or 'nothing'}"
+    if isinstance(value, Unsupported | RemoteObject | RemoteCallable):
+        return repr(value)
+    name = type(value).__name__
+    return "None" if value is None else f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 NUMERIC_KINDS = "biuf"  # NumPy dtype kinds that are numbers: bool, ints, floats
@@ -104,6 +255,12 @@ def not_numeric(value, limit=100_000) -> str:
 
 def as_numeric(function: str, got, inputs: dict) -> np.ndarray:
     """``got`` as a float array, or a Mismatch if it is not numeric data at all."""
+    if isinstance(got, Unsupported) and got.type_name in ITERATOR_TYPES:
+        raise Mismatch(
+            f"{function}({describe_inputs(inputs)}) returned a {got.type_name} object, not "
+            "the values themselves.\n  Hint: wrap it in list(...), or use square brackets "
+            "[... for ...] (round brackets make a generator)."
+        )
     if isinstance(got, Unsupported | RemoteObject | RemoteCallable) or got is None:
         raise Mismatch(
             f"{function}({describe_inputs(inputs)}) returned {summarize(got)}, "
@@ -124,6 +281,31 @@ def as_numeric(function: str, got, inputs: dict) -> np.ndarray:
             f"{function}({describe_inputs(inputs)}) returned {summarize(got)}, "
             "which cannot be read as numbers."
         ) from None
+
+
+ITERATOR_TYPES = {"generator", "map", "zip", "filter", "list_iterator", "range", "reversed"}
+
+
+def as_arrays(inputs: dict) -> list:
+    """The case's values as float arrays (a value that is not numeric stays as it is)."""
+    values = []
+    for value in inputs.values():
+        try:
+            values.append(np.asarray(value, dtype=float))
+        except (TypeError, ValueError):
+            values.append(value)
+    return values
+
+
+def same(got, value, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    """``got`` is ``value`` (a mistaken formula's result, maybe holding nan), shape included."""
+    value = np.asarray(value, dtype=float)
+    return got.shape == value.shape and bool(
+        np.allclose(got, value, rtol=rtol, atol=atol, equal_nan=True)
+    )
+
+
+# ---------------------------------------------------------------- expectations
 
 
 def expect_close(
@@ -152,19 +334,14 @@ def expect_close(
     ]
     if not shape_ok:
         lines.append(f"  The shape is wrong: expected {expected.shape}, got {array.shape}.")
-    context = dict(inputs)
-    for hint in (*hints, *GENERAL_HINTS):
-        try:  # a hint's test may fail on an odd answer (wrong shape): then it does not apply
-            applies = bool(hint.applies(array, expected, context))
-        except Exception:
-            applies = False
-        if applies:
-            lines.append(f"  Hint: {hint.text}")
-            break
+    hint = first_hint((*hints, *GENERAL_HINTS), array, expected, dict(inputs))
+    if hint:
+        lines.append(f"  Hint: {hint}")
     raise Mismatch("\n".join(lines))
 
 
 def expect_true(condition: bool, message: str) -> None:
+    """Fail with ``message`` (written for the student) unless ``condition`` holds."""
     if not condition:
         raise Mismatch(message)
 
@@ -180,24 +357,269 @@ def expect_right_too(function: str, check: Callable[[], None]) -> None:
     except Mismatch as exc:
         raise Mismatch(f"{lead}:\n{exc}") from None
     except StudentRaised as exc:
-        error = {"type": exc.student_type, "message": str(exc), "frames": list(exc.frames)}
-        raise Mismatch(f"{lead}; on valid input it raised {format_error(error)}") from None
+        raise Mismatch(f"{lead}; on valid input it raised {describe_raised(exc)}") from None
 
 
-def expect_unchanged(function: str, before: dict, after: Sequence, names: Sequence[str]):
+def expect_unchanged(
+    function: str, before: dict, after: Sequence, names: Sequence[str], advice: str = ""
+):
     """Fail if the student's function modified one of its array arguments."""
     for name, value in zip(names, after, strict=False):
         original = before[name]
         try:
-            same = np.array_equal(np.asarray(value, dtype=float), np.asarray(original, dtype=float))
+            same_values = np.array_equal(
+                np.asarray(value, dtype=float), np.asarray(original, dtype=float)
+            )
         except (TypeError, ValueError):
-            same = False
-        if not same:
+            same_values = False
+        if not same_values:
+            advice = advice or (
+                "work on a copy (e.g. `np.array(x, dtype=float)`) or build a new array "
+                "instead of writing into the input."
+            )
             raise Mismatch(
                 f"{function} modified its argument `{name}`: it was {summarize(original)} "
-                f"and became {summarize(value)}. Work on a copy (e.g. `np.array(x, dtype=float)`) "
-                "or build a new array instead of writing into the input."
+                f"and became {summarize(value)}.\n  Hint: {advice}"
             )
+
+
+SIZES_HINT = (
+    'say which sizes do not fit, e.g. raise ValueError(f"inputs has {len(inputs)} values '
+    'but weights has {len(weights)}"): the message is what a caller reads first.'
+)
+
+
+def expect_names_sizes(function: str, message: str, sizes: Sequence[int], inputs: dict) -> None:
+    """The error message names every number in ``sizes`` (as a whole number)."""
+    missing = [n for n in sizes if not re.search(rf"(?<![\d.]){n}(?![\d.]|\.\d)", message)]
+    if missing:
+        raise Mismatch(
+            f"{function}({describe_shapes(inputs)}) raised ValueError({message[:200]!r}), which "
+            f"does not name the sizes that do not fit ({', '.join(map(str, sizes))}).\n"
+            f"  Hint: {SIZES_HINT}"
+        )
+
+
+# ---------------------------------------------------------------- return types
+
+RETURN_KINDS = {
+    "float": "a float",
+    "list of floats": "a list of floats",
+    "float array": "a NumPy array of floats",
+    "floats": "floats (a float, or an array of floats)",
+}
+
+
+def is_kind(value, kind: str) -> bool:
+    """Whether ``value`` is of the contract's return kind (see RETURN_KINDS)."""
+    if kind == "float":  # a NumPy float scalar is accepted where a float is asked
+        return (type(value) is float) or isinstance(value, np.floating)
+    if kind == "list of floats":
+        return type(value) is list and all(is_kind(v, "float") for v in value)
+    if kind == "float array":
+        return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+    if kind == "floats":
+        if isinstance(value, np.ndarray | np.generic):
+            return value.dtype.kind == "f"
+        if type(value) in (list, tuple):
+            return all(is_kind(v, "floats") for v in value)
+        return type(value) is float
+    raise ValueError(f"unknown return kind {kind!r}; one of {sorted(RETURN_KINDS)}")
+
+
+# ---------------------------------------------------------------- the function under test
+
+
+@dataclass
+class Reply:
+    """What one call into the student's code gave back (plain data)."""
+
+    value: object
+    args_after: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    numpy_use: str | None = None  # what NumPy use the call was seen to make, if watched
+
+
+class Check:
+    """One student function (or method) under test: the ``check`` fixture.
+
+    ``name`` is the function marker's name ("softmax", "NeuralNetwork.forward"); a
+    method is called on an object given as ``on=``. Every call takes a *case*, a dict of
+    argument name to value, passed positionally in its order.
+    """
+
+    def __init__(self, name, student, reference=None, hints=(), raise_hints=(), tolerance=None):
+        self.name = name
+        self.student = student
+        self.reference = reference
+        self.hints = hints if callable(hints) else list(hints)
+        self.raise_hints = list(raise_hints)
+        self.tolerance = tolerance
+
+    # -- calling
+
+    def _target(self, on, name=None):
+        name = name or self.name
+        if on is not None:
+            return getattr(on, name.rsplit(".", 1)[-1])
+        if "." in name:
+            raise TypeError(f"check of the method {name} needs on=<object>")
+        return getattr(self.student, name)
+
+    def label(self, case: dict, name=None) -> str:
+        return f"{name or self.name}({describe_inputs(case)})"
+
+    def reply(self, case: dict, *, on=None, name=None, keep_args=False,
+              watch_numpy=False) -> Reply:  # fmt: skip
+        """Call the student on ``case`` (valid inputs): its reply. An error raised there
+        is a Mismatch naming it, with the suite's hint for it (``RAISE_HINTS``).
+        ``name``: another method of the same object (a test of ``backward`` that calls
+        ``forward`` first)."""
+        target = self._target(on, name)
+        options = {"return_args": keep_args}
+        if watch_numpy:
+            options["trace_numpy"] = True
+        try:
+            reply = target.call_with_args(list(case.values()), **options)
+        except StudentRaised as exc:
+            raise self.raised_on_valid(case, exc, name) from None
+        warnings = reply.get("warnings")
+        warnings = [w for w in warnings if isinstance(w, str)] if isinstance(warnings, list) else []
+        numpy_use = None
+        if watch_numpy and reply.get("numpy_used") is not False:
+            # The report comes from the untrusted side: anything but an explicit "no NumPy"
+            # counts as NumPy, and it only ever decides the plain-Python points of a call
+            # whose value the test found correct. Its description is cut to plain characters.
+            what = reply.get("numpy_what")
+            what = re.sub(r"[^\w.,() ']", "", what)[:100].strip() if isinstance(what, str) else ""
+            numpy_use = what or "NumPy"
+        return Reply(reply["value"], list(reply.get("args_after") or []), warnings, numpy_use)
+
+    def call(self, case: dict, *, on=None, name=None):
+        """The student's value for the valid ``case`` (see ``reply``)."""
+        return self.reply(case, on=on, name=name).value
+
+    def raised_on_valid(self, case: dict, exc: StudentRaised, name=None) -> Mismatch:
+        """The Mismatch for an error raised on valid inputs, with a hint when one applies."""
+        raised = Raised.of(exc)
+        text = f"{self.label(case, name)} raised {raised.describe()}"
+        hint = first_hint(self.raise_hints, raised, case)
+        return Mismatch(f"{text}\n  Hint: {hint}" if hint else text)
+
+    # -- comparing
+
+    def expected(self, case: dict):
+        """The reference's value for ``case``."""
+        if self.reference is None or "." in self.name:
+            raise TypeError(f"no reference function for {self.name}: pass expected=")
+        return getattr(self.reference, self.name)(*case.values())
+
+    def _tolerance(self, case, got, expected, rtol, atol) -> dict:
+        """The suite's tolerance for this function (a dict, or a callable
+        ``(case, got, expected) -> dict``), loosened by an explicit ``rtol``/``atol``."""
+        tolerance = self.tolerance
+        if callable(tolerance):
+            tolerance = tolerance(case, got, expected)
+        tolerance = {"rtol": RTOL, "atol": ATOL, **(tolerance or {})}
+        if rtol is not None:
+            tolerance["rtol"] = max(tolerance["rtol"], rtol)
+        if atol is not None:
+            tolerance["atol"] = max(tolerance["atol"], atol)
+        return tolerance
+
+    def hints_for(self, case) -> list:
+        """The suite's hints for this function (a list, or a callable ``case -> list``)."""
+        return list(self.hints(case) if callable(self.hints) else self.hints)
+
+    def close(self, case, *, got=..., expected=..., on=None, hints=(), what="", rtol=None,
+              atol=None):  # fmt: skip
+        """The student's value (``got``, or a call on ``case``) equals the reference's
+        (``expected``, or the reference on ``case``) within tolerance. Returns ``got``."""
+        if got is ...:
+            got = self.call(case, on=on)
+        if expected is ...:
+            expected = self.expected(case)
+        tolerance = self._tolerance(case, got, expected, rtol, atol)
+        hints = [*hints, *self.hints_for(case)]
+        expect_close(self.name, got, expected, case, hints, what=what, **tolerance)
+        return got
+
+    def close_quietly(self, case: dict, advice: str, **options):
+        """``close``, and the call made NumPy emit no floating-point RuntimeWarning
+        (overflow, invalid value, division by zero): the contract asks for none."""
+        reply = self.reply(case, on=options.pop("on", None))
+        self.close(case, got=reply.value, **options)
+        bad = [w for w in reply.warnings if w.startswith("RuntimeWarning")]
+        expect_true(
+            not bad,
+            f"{self.label(case)} gave the right values, but NumPy warned "
+            f"'{bad[0] if bad else ''}'. The contract asks for no warning.\n  Hint: {advice}",
+        )
+        return reply.value
+
+    def also_right(self, case: dict, *, got=..., expected=..., on=None, hints=()):
+        """Points only for work: this test counts only if the function is right on the
+        valid ``case`` (or ``got``, the value the test's own call returned, is right)."""
+        expect_right_too(
+            self.name,
+            lambda: self.close(case, got=got, expected=expected, on=on, hints=hints),
+        )
+
+    def returns(self, got, kind: str, case: dict, advice: str = ""):
+        """The value is of the contract's kind (RETURN_KINDS): "float", "list of floats",
+        "float array" or "floats"."""
+        if is_kind(got, kind):
+            return
+        raise Mismatch(
+            f"{self.label(case)} returned {kind_of(got)}; return {RETURN_KINDS[kind]}, as "
+            "the contract asks." + (f"\n  Hint: {advice}" if advice else "")
+        )
+
+    def raises(self, case: dict, error=ValueError, *, why: str, on=None, sizes=(),
+               other_hint: str = "") -> str:  # fmt: skip
+        """The student raises ``error`` on the invalid ``case``; returns its message.
+
+        ``why`` (why these inputs are invalid, and the mistake of not checking them) is
+        the hint when the function returns instead; ``sizes``: numbers the message must
+        name; ``other_hint``: the hint when it raises another error."""
+        try:
+            got = self._target(on)(*case.values())
+        except error as exc:
+            message = str(exc)
+            if sizes:
+                expect_names_sizes(self.name, message, sizes, case)
+            return message
+        except StudentRaised as exc:
+            hint = other_hint or f"check the sizes first and raise {error.__name__} naming them"
+            raise Mismatch(
+                f"{self.name}({describe_shapes(case)}) raised {describe_raised(exc)}; expected "
+                f"{error.__name__}: {why}.\n  Hint: {hint}"
+            ) from None
+        raise Mismatch(
+            f"{self.name}({describe_shapes(case)}) returned {summarize(got)} instead of raising "
+            f"{error.__name__}.\n  Hint: {why}."
+        )
+
+    def unchanged(self, case: dict, *, on=None, advice: str = "", expected=...):
+        """The call leaves its arguments as they were (and its value is right too)."""
+        reply = self.reply(case, on=on, keep_args=True)
+        before = {name: np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+                  for name, value in case.items()}  # fmt: skip
+        expect_unchanged(self.name, before, reply.args_after, list(case), advice)
+        self.also_right(case, got=reply.value, expected=expected, on=on)
+        return reply.value
+
+    def plain(self, case: dict, advice: str):
+        """Right, and written in plain Python: the call used no NumPy."""
+        reply = self.reply(case, watch_numpy=True)
+        self.close(case, got=reply.value)
+        expect_true(
+            reply.numpy_use is None,
+            f"{self.name} uses NumPy ({reply.numpy_use}); this one must be plain Python: {advice}",
+        )
+
+
+# ---------------------------------------------------------------- general hints
 
 
 def _transposed(got, expected, inputs):
@@ -215,34 +637,47 @@ def _off_by_scale(got, expected, inputs):
     return bool(np.allclose(ratio, ratio.flat[0])) and not np.isclose(ratio.flat[0], 1.0)
 
 
+def _off_by_sign(got, expected, inputs):
+    return got.shape == expected.shape and np.any(expected) and np.allclose(got, -expected)
+
+
 GENERAL_HINTS = (
     Hint(_transposed, "your result is the transpose of what was asked: check the order of "
                       "the dimensions (rows = samples)."),
     Hint(_has_nan, "your result contains nan or inf where the answer is finite: look for "
                    "an overflow (exp of a large number) or a division by zero."),
+    Hint(_off_by_sign, "your values have the wrong sign: check a subtraction's order or a "
+                       "minus sign."),
     Hint(_off_by_scale, "your values are all off by the same factor: check a constant factor, "
                         "a mean instead of a sum, or a missing division."),
 )  # fmt: skip
 
 
-def call_keeping_args(student, function: str, inputs: dict):
-    """Call ``student.<function>(*inputs)``; returns (value, the arguments after the call)."""
-    reply = getattr(student, function).call_with_args(list(inputs.values()), return_args=True)
-    return reply["value"], reply.get("args_after", [])
+# ---------------------------------------------------------------- the fixture
 
 
-def call_watching_numpy(student, function: str, inputs: dict):
-    """Call ``student.<function>(*inputs)`` while the student process watches the call for
-    NumPy (see runtime.NumpyWatch). Returns (value, what NumPy use it reported, or None
-    when it reported none).
+def load_reference(path):
+    """The reference module of the stage whose folder holds ``path`` (a suite's __file__)."""
+    from grader.course import reference_for
 
-    The report comes from the untrusted side: anything but an explicit "no NumPy" counts
-    as NumPy, and it may only ever decide the plain-Python points of a call whose value
-    the test has found correct. Its description is cut down to a few plain characters.
-    """
-    reply = getattr(student, function).call_with_args(list(inputs.values()), trace_numpy=True)
-    if reply.get("numpy_used") is False:
-        return reply["value"], None
-    what = reply.get("numpy_what")
-    what = re.sub(r"[^\w.,() ']", "", what)[:100].strip() if isinstance(what, str) else ""
-    return reply["value"], what or "NumPy"
+    return reference_for(Path(path))
+
+
+def check_for(request, student) -> Check:
+    """The ``check`` fixture's value (the plugin's fixture calls this): the student function
+    named by the test's ``function`` marker, with the reference, hints and tolerance the
+    test module declares (see the module docstring)."""
+    marker = request.node.get_closest_marker("function")
+    if marker is None or not marker.args:
+        raise TypeError(f"{request.node.name} uses `check` but has no function marker")
+    name = marker.args[0]
+    module = request.module
+    tolerance = getattr(module, "TOLERANCE", {}).get(name)
+    return Check(
+        name,
+        student,
+        getattr(module, "REFERENCE", None),
+        getattr(module, "HINTS", {}).get(name, ()),
+        getattr(module, "RAISE_HINTS", {}).get(name, ()),
+        tolerance,
+    )

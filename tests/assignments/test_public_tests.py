@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import STAGES
+from grader.course import STAGES, get_stage
 
 ROOT = Path(__file__).resolve().parents[2]
 # Third-party pytest plugins of the surrounding environment (hypothesis, benchmark, ...) cost
@@ -82,7 +82,7 @@ def _run_public_tests(folder, source_of):
 @pytest.fixture(scope="module")
 def reference_results(tmp_path_factory):
     return _run_public_tests(
-        tmp_path_factory.mktemp("reference"), lambda stage: ROOT / "reference" / f"{stage}.py"
+        tmp_path_factory.mktemp("reference"), lambda stage: get_stage(stage).reference
     )
 
 

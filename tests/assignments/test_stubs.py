@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import STAGES
+from grader.course import STAGES, get_stage
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_NAMES = {
@@ -21,6 +21,11 @@ CONTRACT_NAMES = {
     "backprop": ["mse_loss", "mse_loss_grad", "dense_backward", "NeuralNetwork"],
 }
 CONTRACT_METHODS = ["__init__", "forward", "gradients", "backward", "train"]
+
+
+def contract_names(stage):
+    """The contract's names (a stage the contract does not list yet: its manifest's)."""
+    return CONTRACT_NAMES.get(stage) or list(get_stage(stage).names)
 
 
 def _defined_names(path):
@@ -70,22 +75,24 @@ CALLABLES = [(stage, *entry) for stage in STAGES for entry in _callables(stage)]
 @pytest.mark.parametrize("stage", STAGES)
 def test_stub_names_are_the_contracts(stage):
     """The stub defines exactly the contract's public names, in the contract's order."""
-    assert _defined_names(ROOT / "assignments" / stage / f"{stage}.py") == CONTRACT_NAMES[stage]
+    assert _defined_names(ROOT / "assignments" / stage / f"{stage}.py") == contract_names(stage)
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_reference_names_equal_stub_names(stage):
-    """The reference module defines the same public names as the stub."""
-    reference_names = _defined_names(ROOT / "reference" / f"{stage}.py")
-    assert sorted(reference_names) == sorted(CONTRACT_NAMES[stage])
+    """The reference module defines the same public names as the stub, and the names of
+    other stages its manifest says it defines itself (backprop's sigmoid)."""
+    own = [n for names in get_stage(stage).defines_own.values() for n in names]
+    reference_names = _defined_names(get_stage(stage).reference)
+    assert sorted(reference_names) == sorted(contract_names(stage) + own)
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_signatures_equal_the_references(stage):
     """Every function, class and method of the stub has the reference's signature."""
     stub = _load_stub(stage)
-    reference = importlib.import_module(f"reference.{stage}")
-    for name in CONTRACT_NAMES[stage]:
+    reference = get_stage(stage).load_reference()
+    for name in contract_names(stage):
         stub_value, reference_value = getattr(stub, name), getattr(reference, name)
         assert inspect.signature(stub_value) == inspect.signature(reference_value), name
         if inspect.isclass(stub_value):

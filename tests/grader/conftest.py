@@ -7,8 +7,6 @@ import pytest
 
 from grader.course import get_stage
 
-REFERENCE = Path(__file__).resolve().parents[2] / "reference"
-
 WRONG_NEURON = """import numpy as np
 
 
@@ -29,7 +27,7 @@ def correct_neuron(tmp_path) -> Path:
     """The reference neuron module, as a student would hand it in."""
     path = tmp_path / "correct" / "neuron.py"
     path.parent.mkdir()
-    path.write_text((REFERENCE / "neuron.py").read_text())
+    path.write_text(get_stage("neuron").reference.read_text())
     return path
 
 

@@ -24,7 +24,7 @@ import pytest
 
 from grader.api import grade
 from grader.batch import run_batch
-from grader.course import PROJECT_ROOT, standalone_reference
+from grader.course import PROJECT_ROOT, get_stage, standalone_reference
 from grader.errors import StudentCrash, UnsafeFile
 from grader.grading.proxy import StudentModule
 from grader.grading.session import Session
@@ -70,7 +70,7 @@ def project_copies():
     for base in (Path("/srv"), Path("/opt")):
         if base.is_dir() and os.access(base, os.W_OK):
             copy = base / f"neurograde-copy-{uuid.uuid4().hex[:8]}"
-            shutil.copytree(PROJECT_ROOT / "reference", copy / "reference")
+            shutil.copytree(get_stage("neuron").folder, copy / "assignments" / "neuron")
             (copy / leak).write_text("a course folder\n")
             for path in [copy, *copy.rglob("*")]:
                 path.chmod(0o755 if path.is_dir() else 0o644)
@@ -105,7 +105,7 @@ def test_no_copy_of_the_project_is_readable_anywhere(tmp_path, project_copies):
 def test_a_link_to_the_reference_is_refused(tmp_path):
     """A submission that is a symbolic link (here to the reference) is refused unread."""
     link = tmp_path / "neuron.py"
-    link.symlink_to(PROJECT_ROOT / "reference" / "neuron.py")
+    link.symlink_to(get_stage("neuron").reference)
     with pytest.raises(UnsafeFile, match="symbolic link"):
         grade("neuron", link)
     with pytest.raises(UnsafeFile, match="symbolic link"):
@@ -140,7 +140,7 @@ def linked_class(tmp_path):
     (cls / "alice").mkdir(parents=True)
     (cls / "alice" / "neuron.py").write_text(standalone_reference("neuron"))
     links = {"bob": "../alice/neuron.py", "carol": str(secret), "dave": "/dev/zero",
-             "erin": str(PROJECT_ROOT / "reference" / "neuron.py")}  # fmt: skip
+             "erin": str(get_stage("neuron").reference)}  # fmt: skip
     for student, target in links.items():
         (cls / student).mkdir()
         (cls / student / "neuron.py").symlink_to(target)

@@ -43,7 +43,7 @@ import numpy as np
 import pytest
 
 from grader.api import grade
-from grader.course import PROJECT_ROOT, get_stage, standalone_reference
+from grader.course import PROJECT_ROOT, STAGES, get_stage, standalone_reference
 from grader.errors import GraderError, IsolationError
 from grader.outputs.report import Report
 from grader.sandbox import levels as isolation
@@ -265,8 +265,8 @@ def job_modify_install(level) -> Outcome:
     marker = f"neurograde-hostile-{uuid.uuid4().hex[:12]}"
     targets = [
         PROJECT_ROOT / "grader" / "api.py",
-        SUITES / "neuron" / "test_neuron_hidden.py",
-        REFERENCE / "neuron.py",
+        *get_stage("neuron").hidden_tests,
+        get_stage("neuron").reference,
     ]
     droppings = [runtime_dir() / marker, Path(np.__file__).resolve().parent / marker]
     digests = {t: hashlib.sha256(t.read_bytes()).hexdigest() for t in targets}
@@ -1041,7 +1041,8 @@ def hidden_source_lines() -> set[str]:
     import ast
 
     lines, titles = set(), set()
-    for path in [*SUITES.glob("*/test_*.py"), SUITES / "checks.py"]:
+    hidden = [path for stage in STAGES for path in get_stage(stage).hidden_tests]
+    for path in [*hidden, SUITES / "checks.py"]:
         text = path.read_text()
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.FunctionDef) and ast.get_docstring(node):

@@ -61,7 +61,9 @@ def runtime_files() -> list[str]:
         files += [stage.stub, stage.notebook, stage.public_tests, *api.suite_files(name)]
     files += [STUDENT_DIR / name for name in RUNTIME_FILES]  # the child's code
     files += [p for p in cli.DEMO_DIR.rglob("*") if p.is_file() and p.suffix in (".py", ".ipynb")]
-    files += sorted(REFERENCE_DIR.glob("*.py"))  # the suites' oracle
+    files += [get_stage(name).reference for name in STAGES]  # the suites' oracle
+    files += [get_stage(name).manifest for name in STAGES]  # what the registry reads
+    files += sorted(REFERENCE_DIR.glob("*.py"))
     return sorted({p.relative_to(PROJECT_ROOT).as_posix() for p in files})
 
 
@@ -72,7 +74,7 @@ def test_runtime_files_are_listed_from_the_sources():
     assert "grader/suites/pytest.ini" in files
     assert "grader/student/runtime.py" in files and "grader/demo/batch/ben/batch.ipynb" in files
     assert all(f"assignments/{s}/{s}.ipynb" in files for s in STAGES)
-    assert all(f"grader/suites/{s}/test_{s}_hidden.py" in files for s in STAGES)
+    assert all(f"assignments/{s}/hidden/test_{s}_hidden.py" in files for s in STAGES)
     assert all((PROJECT_ROOT / name).is_file() for name in files)
 
 

@@ -67,7 +67,7 @@ def body(kind: str, name: str, params: list[str]) -> str:
         return EMPTY_PARAMETERS if kind == "returns_empty" else ZERO_PARAMETERS
     return {
         "returns_zero": "return 0.0",
-        "returns_plausible_zeros": f"return {PLAUSIBLE[name]}",
+        "returns_plausible_zeros": f"return {PLAUSIBLE.get(name, '0.0')}",
         "returns_empty": "return np.array([])",
         "returns_input": f"return {params[0]}",
     }[kind]

@@ -7,6 +7,8 @@ they must get in lines of their own text:
     expect: full                 every test passes
     expect-hint: <text>          loses points, and some failing test's message has <text>
     expect-fail: <test name>     that test (name prefix) does not pass
+    expect-only-fail: <name>     that test (name prefix) fails, and no test other than the
+                                 ones named on such lines does
 """
 
 import re
@@ -28,8 +30,8 @@ def fixture_files():
 
 def expectations(path: Path) -> dict:
     text = path.read_text(encoding="utf-8", errors="replace")
-    found = {"full": False, "hints": [], "fails": []}
-    for key, value in re.findall(r"expect(|-hint|-fail): ([^\"\\\n]*)", text):
+    found = {"full": False, "hints": [], "fails": [], "only": []}
+    for key, value in re.findall(r"expect(|-hint|-fail|-only-fail): ([^\"\\\n]*)", text):
         value = value.strip()
         if key == "" and value == "full":
             found["full"] = True
@@ -37,6 +39,9 @@ def expectations(path: Path) -> dict:
             found["hints"].append(value)
         elif key == "-fail":
             found["fails"].append(value)
+        elif key == "-only-fail":
+            found["fails"].append(value)
+            found["only"].append(value)
     return found
 
 
@@ -84,3 +89,9 @@ def test_fixture_submission(path):
         assert hint in outputs, f"no failing test says {hint!r}; messages were:\n{outputs}"
     for name in expected["fails"]:
         assert any(t.name.startswith(name) and t.status != "passed" for t in report.tests), name
+    if expected["only"]:
+        listed = tuple(expected["only"])
+        others = [
+            t.name for t in report.tests if t.status != "passed" and not t.name.startswith(listed)
+        ]
+        assert not others, f"only {expected['only']} may fail; {others} failed too"

@@ -6,9 +6,17 @@ import copy
 import numpy as np
 import pytest
 
-from reference.activations import sigmoid, sigmoid_derivative
-from reference.backprop import NeuralNetwork, dense_backward, mse_loss, mse_loss_grad
-from reference.gradcheck import numerical_gradient, relative_error
+from grader.course import get_stage
+from grader.suites.gradcheck import numerical_gradient, relative_error
+
+_activations = get_stage("activations").load_reference()
+sigmoid = _activations.sigmoid
+sigmoid_derivative = _activations.sigmoid_derivative
+_backprop = get_stage("backprop").load_reference()
+NeuralNetwork = _backprop.NeuralNetwork
+dense_backward = _backprop.dense_backward
+mse_loss = _backprop.mse_loss
+mse_loss_grad = _backprop.mse_loss_grad
 
 # Sizes that are all different, so that a transposed matrix cannot go unnoticed.
 N, D, H, M = 5, 3, 7, 2

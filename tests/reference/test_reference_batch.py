@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from reference.batch import dense_forward, two_layer_forward
+from grader.course import get_stage
+
+_batch = get_stage("batch").load_reference()
+dense_forward = _batch.dense_forward
+two_layer_forward = _batch.two_layer_forward
+
 
 INPUTS = [[1, 2, 3, 2.5], [2, 5, -1, 2], [-1.5, 2.7, 3.3, -0.8]]
 WEIGHTS1 = [[0.2, 0.8, -0.5, 1], [0.5, -0.91, 0.26, -0.5], [-0.26, -0.27, 0.17, 0.87]]

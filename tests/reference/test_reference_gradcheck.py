@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from reference.gradcheck import numerical_gradient, relative_error
+from grader.suites.gradcheck import numerical_gradient, relative_error
 
 
 def test_numerical_gradient_of_a_known_function():

@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from reference.layer import layer_output, layer_output_np
+from grader.course import get_stage
+
+_layer = get_stage("layer").load_reference()
+layer_output = _layer.layer_output
+layer_output_np = _layer.layer_output_np
+
 
 INPUTS = [1, 2, 3, 2.5]
 WEIGHTS = [[0.2, 0.8, -0.5, 1], [0.5, -0.91, 0.26, -0.5], [-0.26, 0.27, 0.17, 0.87]]

@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from reference.neuron import neuron_output, neuron_output_np
+from grader.course import get_stage
+
+_neuron = get_stage("neuron").load_reference()
+neuron_output = _neuron.neuron_output
+neuron_output_np = _neuron.neuron_output_np
+
 
 INPUTS = [1, 2, 3, 2.5]
 WEIGHTS = [0.2, 0.8, -0.5, 1.0]

@@ -14,7 +14,20 @@ reusing the forward pass's intermediate values.
 
 import numpy as np
 
-from reference.activations import sigmoid, sigmoid_derivative
+
+# A submission stands alone (it cannot import stage 4), so this stage defines its own
+# sigmoid and derivative: the manifest says so ("defines_own"), and `grade validate`
+# checks that they agree with the activations stage's.
+def sigmoid(z):
+    """The logistic function, computed stably (see stage 4)."""
+    z = np.asarray(z, dtype=float)
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def sigmoid_derivative(z):
+    """sigmoid(z) * (1 - sigmoid(z)), elementwise."""
+    s = sigmoid(z)
+    return s * (1.0 - s)
 
 
 def mse_loss(y_pred, y_true):

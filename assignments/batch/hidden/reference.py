@@ -30,9 +30,7 @@ def dense_forward(inputs, weights, biases):
             "expected inputs (n_samples, n_inputs) and weights (n_neurons, n_inputs)"
         )
     if biases.shape != (weights.shape[0],):
-        raise ValueError(
-            f"dense_forward: biases {biases.shape} do not fit weights {weights.shape}"
-        )
+        raise ValueError(f"dense_forward: biases {biases.shape} do not fit weights {weights.shape}")
     # Row n of the result is sample n seen by every neuron: (N, D) @ (D, M).
     return inputs @ weights.T + biases
 

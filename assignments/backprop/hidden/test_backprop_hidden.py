@@ -13,27 +13,26 @@ maths on this (trusted) side and comparing it with what the student returned.
 import numpy as np
 import pytest
 
-from grader.errors import StudentRaised
-from grader.outputs.report import format_error
 from grader.suites.checks import (
     ATOL,
     RTOL,
     Hint,
     Mismatch,
-    call_keeping_args,
+    RaiseHint,
     describe_inputs,
     expect_close,
     expect_right_too,
     expect_true,
     expect_unchanged,
+    load_reference,
+    numerical_gradient,
     shape_of,
     summarize,
 )
-from reference import backprop as ref
-from reference.activations import sigmoid, sigmoid_derivative
-from reference.gradcheck import numerical_gradient
 
 pytestmark = [pytest.mark.hidden]
+REFERENCE = ref = load_reference(__file__)
+sigmoid, sigmoid_derivative = ref.sigmoid, ref.sigmoid_derivative
 
 PARAMS = ("W1", "b1", "W2", "b2")
 DICT_KEYS = 'return a dict with the keys "W1", "b1", "W2" and "b2".'
@@ -51,8 +50,8 @@ def _single_precision(got) -> bool:
         return False
 
 
-def expect_near(function, got, expected, inputs, hints=(), what="", atol=ATOL):
-    """``expect_close`` with the contract's tolerance (rtol 1e-6, atol 1e-9).
+def tolerance(case, got, expected) -> dict:
+    """The contract's tolerance (rtol 1e-6, atol 1e-9), except for float32 results.
 
     A result computed in float32 (the student converted to ``np.float32``) carries
     about 6e-8 relative rounding per operation; after matmuls, sums and sigmoids a
@@ -60,11 +59,17 @@ def expect_near(function, got, expected, inputs, hints=(), what="", atol=ATOL):
     get rtol 1e-5 and an atol of 1e-5 of the largest expected magnitude: still far
     below every mistake recognised here (off by factors, signs, terms).
     """
-    rtol = RTOL
-    if _single_precision(got):
-        scale = float(np.max(np.abs(expected), initial=0.0))
-        rtol, atol = 1e-5, max(atol, 1e-5 * scale)
-    expect_close(function, got, expected, inputs, hints, rtol=rtol, atol=atol, what=what)
+    if not _single_precision(got):
+        return {"rtol": RTOL, "atol": ATOL}
+    scale = float(np.max(np.abs(np.asarray(expected, dtype=float)), initial=0.0))
+    return {"rtol": 1e-5, "atol": max(ATOL, 1e-5 * scale)}
+
+
+def expect_near(function, got, expected, inputs, hints=(), what="", atol=ATOL):
+    """``expect_close`` with the tolerance policy above (``atol``: a floor)."""
+    allowed = tolerance(inputs, got, expected)
+    allowed["atol"] = max(allowed["atol"], atol)
+    expect_close(function, got, expected, inputs, hints, what=what, **allowed)
 
 
 def _close(got, value) -> bool:
@@ -92,12 +97,6 @@ def as_bias_vector(got, expected):
     return got
 
 
-def raised_message(call: str, exc: StudentRaised, hint: str = "") -> str:
-    error = {"type": exc.student_type, "message": str(exc), "frames": list(exc.frames)}
-    text = f"{call} raised {format_error(error)}"
-    return f"{text}\n  Hint: {hint}" if hint else text
-
-
 def as_sequence(function, got, inputs, what):
     """``got`` as a list of values, or a Mismatch when it is not a list/tuple/array."""
     if isinstance(got, list | tuple):
@@ -120,19 +119,6 @@ KNOWN_MSE = {
     "y_pred": np.array([[1.0, 2.0], [0.5, -1.0]]),
     "y_true": np.array([[0.0, 4.0], [0.5, 1.0]]),
 }
-
-
-def expect_function_right(student, function, case, got=None):
-    """``function`` is right on the valid ``case`` (``got``: the value a test's own call
-    already returned). See checks.expect_right_too."""
-
-    def compare():
-        value = getattr(student, function)(*case.values()) if got is None else got
-        expected = getattr(ref, function)(*case.values())
-        hints = _mse_hints(*case.values()) if function == "mse_loss" else ()
-        expect_near(function, value, expected, case, hints)
-
-    expect_right_too(function, compare)
 
 
 # ------------------------------------------------------------------ mse_loss
@@ -193,41 +179,35 @@ MSE_SHAPES = [
 
 @pytest.mark.function("mse_loss")
 @pytest.mark.parametrize("shape", MSE_SHAPES)
-def test_mse_loss_random(student, rng, shape):
+def test_mse_loss_random(check, rng, shape):
     """mse_loss is the mean over all elements of (y_pred - y_true)^2, as one number."""
-    case = {"y_pred": uniform(rng, shape), "y_true": uniform(rng, shape)}
-    got = student.mse_loss(*case.values())
-    expect_near("mse_loss", got, ref.mse_loss(*case.values()), case, _mse_hints(*case.values()))
+    check.close({"y_pred": uniform(rng, shape), "y_true": uniform(rng, shape)})
 
 
 @pytest.mark.function("mse_loss")
-def test_mse_loss_lists(student):
+def test_mse_loss_lists(check):
     """mse_loss accepts nested Python lists of integers and returns a float."""
     case = {"y_pred": [[1, 2], [3, 4], [0, 0]], "y_true": [[0, 4], [3, 1], [1, 0]]}
-    got = student.mse_loss(*case.values())
-    expect_near("mse_loss", got, ref.mse_loss(*case.values()), case, _mse_hints(*case.values()))
+    got = check.close(case)
+    check.returns(got, "float", case, "the mean of the squared errors is one number: "
+                  "return float(np.mean(...)).")  # fmt: skip
 
 
 @pytest.mark.function("mse_loss")
-def test_mse_loss_leaves_inputs(student, rng):
+def test_mse_loss_leaves_inputs(check, rng):
     """mse_loss does not modify its arguments."""
-    case = {"y_pred": sample(rng, 4, 2), "y_true": sample(rng, 4, 2)}
-    got, after = call_keeping_args(student, "mse_loss", case)
-    expect_unchanged("mse_loss", case, after, list(case))
-    expect_function_right(student, "mse_loss", case, got)
+    check.unchanged({"y_pred": sample(rng, 4, 2), "y_true": sample(rng, 4, 2)})
 
 
 @pytest.mark.function("mse_loss")
-def test_mse_loss_mismatch_raises(student):
+def test_mse_loss_mismatch_raises(check):
     """mse_loss raises ValueError when y_pred and y_true have incompatible shapes."""
-    with pytest.raises(ValueError):
-        student.mse_loss(np.ones((3, 2)), np.ones((4, 2)))
-        raise Mismatch(
-            "mse_loss(y_pred of shape (3, 2), y_true of shape (4, 2)) returned instead of "
-            "raising ValueError: a loss between arrays with different numbers of samples "
-            "has no meaning (NumPy's subtraction raises it for you; a loop over zip() hides it)."
-        )
-    expect_function_right(student, "mse_loss", KNOWN_MSE)
+    check.raises(
+        {"y_pred": np.ones((3, 2)), "y_true": np.ones((4, 2))},
+        why="a loss between arrays with different numbers of samples has no meaning (NumPy's "
+        "subtraction raises it for you; a loop over zip() hides it)",
+    )
+    check.also_right(KNOWN_MSE)
 
 
 # ------------------------------------------------------------------ mse_loss_grad
@@ -278,45 +258,53 @@ GRAD_SHAPES = [
 
 @pytest.mark.function("mse_loss_grad")
 @pytest.mark.parametrize("shape", GRAD_SHAPES)
-def test_mse_loss_grad_random(student, rng, shape):
+def test_mse_loss_grad_random(check, rng, shape):
     """mse_loss_grad is 2 * (y_pred - y_true) / y_pred.size, of y_pred's shape."""
-    case = {"y_pred": uniform(rng, shape), "y_true": uniform(rng, shape)}
-    got = student.mse_loss_grad(*case.values())
-    expect_near(
-        "mse_loss_grad", got, ref.mse_loss_grad(*case.values()), case, _factor_hints(*shape)
-    )
+    check.close({"y_pred": uniform(rng, shape), "y_true": uniform(rng, shape)})
 
 
 @pytest.mark.function("mse_loss_grad")
-def test_mse_loss_grad_lists_and_float32(student):
+def test_mse_loss_grad_lists_and_float32(check):
     """mse_loss_grad accepts nested lists of integers and float32 arrays."""
     case = {"y_pred": [[1, 2], [3, 4], [0, 0]], "y_true": [[0, 4], [3, 1], [1, 0]]}
-    got = student.mse_loss_grad(*case.values())
-    expect_near("mse_loss_grad", got, ref.mse_loss_grad(*case.values()), case, _factor_hints(3, 2))
-    case = {k: np.asarray(v, dtype=np.float32) / 4 for k, v in case.items()}
-    got = student.mse_loss_grad(*case.values())
-    expect_near("mse_loss_grad", got, ref.mse_loss_grad(*case.values()), case, _factor_hints(3, 2))
+    check.close(case)
+    check.close({k: np.asarray(v, dtype=np.float32) / 4 for k, v in case.items()})
 
 
 @pytest.mark.function("mse_loss_grad")
-def test_mse_loss_grad_leaves_inputs(student, rng):
+def test_mse_loss_grad_returns_an_array(check, rng):
+    """mse_loss_grad returns a NumPy array of floats (a list costs only this test)."""
+    case = {"y_pred": [[1, 2], [3, 4]], "y_true": [[0, 4], [3, 1]]}
+    got = check.close(case)
+    check.returns(got, "float array", case, "compute with NumPy arrays "
+                  "(np.asarray(y_pred, dtype=float)) and return the array.")  # fmt: skip
+
+
+@pytest.mark.function("mse_loss_grad")
+def test_mse_loss_grad_leaves_inputs(check, rng):
     """mse_loss_grad does not modify its arguments."""
-    case = {"y_pred": sample(rng, 3, 2), "y_true": sample(rng, 3, 2)}
-    got, after = call_keeping_args(student, "mse_loss_grad", case)
-    expect_unchanged("mse_loss_grad", case, after, list(case))
-    expect_function_right(student, "mse_loss_grad", case, got)
+    check.unchanged({"y_pred": sample(rng, 3, 2), "y_true": sample(rng, 3, 2)})
 
 
 @pytest.mark.function("mse_loss_grad")
-def test_mse_loss_grad_mismatch_raises(student):
+def test_mse_loss_grad_mismatch_raises(check):
     """mse_loss_grad raises ValueError when y_pred and y_true have incompatible shapes."""
-    with pytest.raises(ValueError):
-        student.mse_loss_grad(np.ones((3, 2)), np.ones((4, 2)))
-        raise Mismatch(
-            "mse_loss_grad(y_pred of shape (3, 2), y_true of shape (4, 2)) returned instead of "
-            "raising ValueError: the two arrays must have compatible shapes."
-        )
-    expect_function_right(student, "mse_loss_grad", KNOWN_MSE)
+    check.raises(
+        {"y_pred": np.ones((3, 2)), "y_true": np.ones((4, 2))},
+        why="the two arrays must have compatible shapes",
+    )
+    check.also_right(KNOWN_MSE)
+
+
+HINTS = {
+    "mse_loss": lambda case: _mse_hints(*case.values()),
+    "mse_loss_grad": lambda case: _factor_hints(*np.shape(case["y_pred"])),
+}
+TOLERANCE = {
+    name: tolerance
+    for name in ("mse_loss", "mse_loss_grad", "dense_backward", "NeuralNetwork.forward",
+                 "NeuralNetwork.gradients", "NeuralNetwork.backward", "NeuralNetwork.train")
+}  # fmt: skip
 
 
 # ------------------------------------------------------------------ dense_backward
@@ -371,23 +359,21 @@ def _dense_hints(name, case):
     ]
 
 
-def check_dense_backward(student, case, got=None):
+def check_dense_backward(check, case, got=...):
     """dense_backward is right on ``case`` (``got``: what a test's own call returned)."""
-    call = "dense_backward(" + ", ".join(f"{k}={summarize(v, 80)}" for k, v in case.items()) + ")"
-    try:
-        got = student.dense_backward(*case.values()) if got is None else got
-    except StudentRaised as exc:
-        raise Mismatch(raised_message(call, exc, LAYOUT_HINT)) from None
+    if got is ...:
+        got = check.call(case)
     expected = ref.dense_backward(*case.values())
     expect_true(
         isinstance(got, tuple | list) and len(got) == 3,
-        f"{call} returned {summarize(got)}; return the tuple (dinputs, dweights, dbiases).",
+        f"{check.label(case)} returned {summarize(got)}; return the tuple "
+        "(dinputs, dweights, dbiases).",
     )
     for name, value, exp in zip(("dinputs", "dweights", "dbiases"), got, expected, strict=True):
         if name == "dbiases":
             value = as_bias_vector(value, exp)
         what = f"{name} (element {('dinputs', 'dweights', 'dbiases').index(name)} of the tuple)"
-        expect_near("dense_backward", value, exp, case, _dense_hints(name, case), what=what)
+        check.close(case, got=value, expected=exp, hints=_dense_hints(name, case), what=what)
 
 
 def dense_case(rng, n_samples, n_inputs, n_neurons):
@@ -409,68 +395,77 @@ DENSE_SHAPES = [
 
 @pytest.mark.function("dense_backward")
 @pytest.mark.parametrize("sizes", DENSE_SHAPES)
-def test_dense_backward_random(student, rng, sizes):
+def test_dense_backward_random(check, rng, sizes):
     """dense_backward returns (dvalues @ weights.T, inputs.T @ dvalues, dvalues.sum(axis=0))."""
-    check_dense_backward(student, dense_case(rng, *sizes))
+    check_dense_backward(check, dense_case(rng, *sizes))
 
 
 @pytest.mark.function("dense_backward")
-def test_dense_backward_bias_shape(student, rng):
+def test_dense_backward_bias_shape(check, rng):
     """dense_backward's dbiases has shape (n_neurons,), the shape of the biases."""
     case = dense_case(rng, 4, 2, 3)
-    got = student.dense_backward(*case.values())
+    got = check.call(case)
     dbiases = got[2] if isinstance(got, tuple | list) and len(got) == 3 else got
     shape = shape_of(dbiases)
     expect_true(
         shape == (3,),
         f"dense_backward(dvalues of shape (4, 3), inputs of shape (4, 2), weights of shape (2, 3)) "
-        f"returned dbiases of shape {shape}; it must be (3,), the shape of the biases. "
+        f"returned dbiases of shape {shape}; it must be (3,), the shape of the biases.\n  Hint: "
         + (
-            "Sum with axis=0 and without keepdims=True: a (1, n) gradient turns b - lr * db "
+            "sum with axis=0 and without keepdims=True: a (1, n) gradient turns b - lr * db "
             "into a (1, n) array, and the parameter silently changes shape."
             if shape == (1, 3)
-            else "Sum dvalues over the samples: dvalues.sum(axis=0)."
+            else "sum dvalues over the samples: dvalues.sum(axis=0)."
         ),
     )
-    expect_right_too("dense_backward", lambda: check_dense_backward(student, case, got))
+    expect_right_too("dense_backward", lambda: check_dense_backward(check, case, got))
 
 
 @pytest.mark.function("dense_backward")
-def test_dense_backward_lists(student):
+def test_dense_backward_lists(check):
     """dense_backward accepts nested Python lists."""
     case = {
         "dvalues": [[1.0, -2.0], [0.5, 0.0], [-1.0, 3.0]],
         "inputs": [[1, 2, 3], [0, -1, 2], [2, 2, -2]],
         "weights": [[0.5, -1.0], [2.0, 0.25], [-0.5, 1.0]],
     }
-    check_dense_backward(student, case)
+    check_dense_backward(check, case)
 
 
 @pytest.mark.function("dense_backward")
-def test_dense_backward_leaves_inputs(student, rng):
+def test_dense_backward_returns_arrays(check, rng):
+    """dense_backward returns three NumPy arrays of floats (lists cost only this test)."""
+    case = dense_case(rng, 3, 2, 2)
+    got = check.call(case)
+    expect_right_too("dense_backward", lambda: check_dense_backward(check, case, got))
+    for value in got:
+        check.returns(value, "float array", case, "return the NumPy arrays "
+                      "(dinputs, dweights, dbiases), not lists.")  # fmt: skip
+
+
+@pytest.mark.function("dense_backward")
+def test_dense_backward_leaves_inputs(check, rng):
     """dense_backward does not modify its arguments."""
     case = dense_case(rng, 3, 2, 4)
-    got, after = call_keeping_args(student, "dense_backward", case)
-    expect_unchanged("dense_backward", case, after, list(case))
-    expect_right_too("dense_backward", lambda: check_dense_backward(student, case, got))
+    reply = check.reply(case, keep_args=True)
+    expect_unchanged("dense_backward", case, reply.args_after, list(case))
+    expect_right_too("dense_backward", lambda: check_dense_backward(check, case, reply.value))
 
 
 @pytest.mark.function("dense_backward")
-def test_dense_backward_mismatch_raises(student):
+def test_dense_backward_mismatch_raises(check):
     """dense_backward raises ValueError when the shapes do not fit together."""
     cases = (
         ((5, 3), (4, 2), (2, 3), "dvalues has 5 samples but inputs has 4"),
         ((5, 3), (5, 2), (2, 4), "dvalues has 3 neurons but weights has 4 columns"),
     )
     for dvalues, inputs, weights, why in cases:
-        with pytest.raises(ValueError):
-            student.dense_backward(np.ones(dvalues), np.ones(inputs), np.ones(weights))
-            raise Mismatch(
-                f"dense_backward(dvalues of shape {dvalues}, inputs of shape {inputs}, weights of "
-                f"shape {weights}) returned instead of raising ValueError ({why})."
-            )
-    case = dense_case(np.random.default_rng(0), 3, 2, 4)
-    expect_right_too("dense_backward", lambda: check_dense_backward(student, case))
+        case = {"dvalues": np.ones(dvalues), "inputs": np.ones(inputs), "weights": np.ones(weights)}
+        check.raises(case, why=why)
+    expect_right_too(
+        "dense_backward",
+        lambda: check_dense_backward(check, dense_case(np.random.default_rng(0), 3, 2, 4)),
+    )
 
 
 # ------------------------------------------------------------------ the network's maths
@@ -598,7 +593,14 @@ def test_network_parameter_shapes(student):
         D, H, M = sizes
         expected = {"W1": (D, H), "b1": (H,), "W2": (H, M), "b2": (M,)}
         for name, shape in expected.items():
-            got = shape_of(getattr(net, name))
+            try:
+                got = shape_of(getattr(net, name))
+            except AttributeError:
+                raise Mismatch(
+                    f"NeuralNetwork{sizes} has no attribute {name}.\n  Hint: __init__ must set "
+                    "self.W1, self.b1, self.W2 and self.b2 (weights drawn with "
+                    "np.random.default_rng(seed), biases zero)."
+                ) from None
             if got == shape:
                 continue
             if len(shape) == 2 and got == shape[::-1]:
@@ -691,74 +693,81 @@ def forward_hints(p, X):
     return [Hint(lambda got, exp, inp, v=v: _close(got, v), text) for v, text in variants]
 
 
-def call_method(net, method, call, *args):
-    try:
-        return getattr(net, method)(*args)
-    except StudentRaised as exc:
-        hint = ""
-        if exc.student_type == "ValueError":
-            hint = (
-                "a shape does not fit: W1 is (input_size, hidden_size) and a layer is "
-                "inputs @ W + b (no transpose)."
-            )
-        raise Mismatch(raised_message(call, exc, hint)) from None
+SHAPE_RAISE_HINT = RaiseHint.on(
+    ["ValueError"],
+    "a shape does not fit: W1 is (input_size, hidden_size) and a layer is inputs @ W + b "
+    "(no transpose).",
+)
+METHODS = ("forward", "gradients", "backward", "train")
+ELEMENTWISE = RaiseHint.on(
+    ["ValueError"],
+    "`*` multiplies elementwise and broadcasts; a layer's product, and the products of its "
+    "gradients, are matrix products: use @ (inputs @ weights, dvalues @ weights.T, "
+    "inputs.T @ dvalues).",
+    contains=["broadcast"],
+)
+LISTS = RaiseHint.on(
+    ["AttributeError", "TypeError"],
+    "the arguments may be Python lists, which have no .T, .shape or @: convert them first "
+    "with np.asarray(..., dtype=float).",
+    when=lambda case: any(type(v) is list for v in case.values()),
+)
+RAISE_HINTS = {
+    "mse_loss": [LISTS],
+    "mse_loss_grad": [LISTS],
+    "dense_backward": [LISTS, ELEMENTWISE, RaiseHint(lambda raised, case: True, LAYOUT_HINT)],
+    **{f"NeuralNetwork.{method}": [LISTS, ELEMENTWISE, SHAPE_RAISE_HINT] for method in METHODS},
+}
+
+
+def check_forward(check, p, X):
+    """forward(X) of a student network whose parameters are ``p`` is the reference's."""
+    net = student_net(check.student, p)
+    got = check.call({"X": X}, on=net)
+    check.close({"X": X}, got=got, expected=reference_net(p).forward(X),
+                hints=forward_hints(p, X), what=params_text(p))  # fmt: skip
+    return got
 
 
 @pytest.mark.function("NeuralNetwork.forward")
 @pytest.mark.parametrize("sizes", NET_CASES)
-def test_forward_random(student, rng, sizes):
+def test_forward_random(check, rng, sizes):
     """forward(X) = sigmoid(sigmoid(X @ W1 + b1) @ W2 + b2), shape (n_samples, output_size)."""
     p, X, _ = network_case(rng, *sizes)
-    net = student_net(student, p)
-    got = call_method(net, "forward", "NeuralNetwork.forward(X)", X)
-    inputs = {"X": X}
-    expect_near(
-        "NeuralNetwork.forward",
-        got,
-        reference_net(p).forward(X),
-        inputs,
-        forward_hints(p, X),
-        what=params_text(p),
-    )
+    check_forward(check, p, X)
 
 
 @pytest.mark.function("NeuralNetwork.forward")
-def test_forward_lists(student, rng):
+def test_forward_lists(check, rng):
     """forward accepts X as a nested Python list."""
-    p = network_params(rng, 2, 3, 1)
-    X = [[0, 0], [0, 1], [1, 0], [1, 1]]
-    net = student_net(student, p)
-    got = call_method(net, "forward", "NeuralNetwork.forward(X)", X)
-    inputs = {"X": X}
-    expect_near(
-        "NeuralNetwork.forward",
-        got,
-        reference_net(p).forward(X),
-        inputs,
-        forward_hints(p, X),
-        what=params_text(p),
-    )
+    check_forward(check, network_params(rng, 2, 3, 1), [[0, 0], [0, 1], [1, 0], [1, 1]])
 
 
 @pytest.mark.function("NeuralNetwork.forward")
-def test_forward_wrong_width_raises(student, rng):
+def test_forward_returns_an_array(check, rng):
+    """forward returns a NumPy array of floats (a list costs only this test)."""
+    X = [[0, 1], [1, 1]]
+    got = check_forward(check, network_params(rng, 2, 3, 2), X)
+    check.returns(got, "float array", {"X": X}, "return the NumPy result of the last layer.")
+
+
+@pytest.mark.function("NeuralNetwork.forward")
+def test_forward_wrong_width_raises(check, rng):
     """forward raises ValueError when X has the wrong number of features."""
-    net = student_net(student, network_params(rng, 3, 4, 2))
-    with pytest.raises(ValueError):
-        net.forward(np.ones((2, 4)))
-        raise Mismatch(
-            "NeuralNetwork(3, 4, 2).forward(X of shape (2, 4)) returned instead of raising "
-            "ValueError: X has 4 features but the network expects 3."
-        )
+    p = network_params(rng, 3, 4, 2)
+    net = student_net(check.student, p)
+    check.raises({"X": np.ones((2, 4))}, on=net,
+                 why="X has 4 features but the network expects 3")  # fmt: skip
+    X = sample(rng, 2, 3)
+    check.also_right({"X": X}, on=net, expected=reference_net(p).forward(X))
 
 
 @pytest.mark.function("NeuralNetwork.gradients")
 @pytest.mark.parametrize("sizes", NET_CASES)
-def test_gradients_random(student, rng, sizes):
+def test_gradients_random(check, rng, sizes):
     """gradients(X, y) matches backpropagation of mse_loss(forward(X), y) for every parameter."""
     p, X, y = network_case(rng, *sizes)
-    net = student_net(student, p)
-    got = call_method(net, "gradients", "NeuralNetwork.gradients(X, y)", X, y)
+    got = check.call({"X": X, "y": y}, on=student_net(check.student, p))
     check_gradients(got, reference_net(p).gradients(X, y), p, X, y)
 
 
@@ -792,11 +801,10 @@ def check_gradients(got, expected, p, X, y):
 
 @pytest.mark.points(2)
 @pytest.mark.function("NeuralNetwork.gradients")
-def test_gradients_match_finite_differences(student, rng):
+def test_gradients_match_finite_differences(check, rng):
     """gradients agree with a centred finite-difference estimate of the loss's slope."""
     p, X, y = network_case(rng, 6, 2, 4, 2)
-    net = student_net(student, p)
-    got = call_method(net, "gradients", "NeuralNetwork.gradients(X, y)", X, y)
+    got = check.call({"X": X, "y": y}, on=student_net(check.student, p))
     trusted = reference_net(p)
     numeric = {}
     for key in PARAMS:
@@ -831,10 +839,10 @@ def test_gradients_match_finite_differences(student, rng):
 
 
 @pytest.mark.function("NeuralNetwork.gradients")
-def test_gradients_keys_and_shapes(student, rng):
+def test_gradients_keys_and_shapes(check, rng):
     """gradients returns a dict with keys W1 b1 W2 b2, each of its parameter's shape."""
     p, X, y = network_case(rng, 4, 3, 5, 2)
-    got = student_net(student, p).gradients(X, y)
+    got = check.call({"X": X, "y": y}, on=student_net(check.student, p))
     expect_true(
         isinstance(got, dict) and set(got) >= set(PARAMS),
         f"NeuralNetwork.gradients(X, y) returned {summarize(got)}; {DICT_KEYS}",
@@ -879,11 +887,11 @@ def expect_gradients(got, trusted, p, X, y):
 
 @pytest.mark.points(2)
 @pytest.mark.function("NeuralNetwork.gradients")
-def test_gradients_change_no_parameter(student, rng):
+def test_gradients_change_no_parameter(check, rng):
     """gradients(X, y) leaves W1, b1, W2, b2 (and X, y) unchanged."""
     p, X, y = network_case(rng, 4, 2, 3, 1)
-    net = student_net(student, p)
-    reply = net.gradients.call_with_args([X, y], return_args=True)
+    net = student_net(check.student, p)
+    reply = check.reply({"X": X, "y": y}, on=net, keep_args=True)
     for key in PARAMS:
         now = np.asarray(getattr(net, key), dtype=float)
         expect_true(
@@ -894,8 +902,8 @@ def test_gradients_change_no_parameter(student, rng):
             "backward() is the one that updates the parameters (and in-place updates such as "
             "`self.W1 -= ...` inside gradients change them).",
         )
-    expect_unchanged("NeuralNetwork.gradients", {"X": X, "y": y}, reply["args_after"], ["X", "y"])
-    got = reply["value"]
+    expect_unchanged("NeuralNetwork.gradients", {"X": X, "y": y}, reply.args_after, ["X", "y"])
+    got = reply.value
     expect_right_too(
         "NeuralNetwork.gradients", lambda: expect_gradients(got, reference_net(p), p, X, y)
     )
@@ -988,15 +996,15 @@ BACKWARD_CASES = [
 
 @pytest.mark.function("NeuralNetwork.backward")
 @pytest.mark.parametrize("sizes", BACKWARD_CASES)
-def test_backward_one_step(student, rng, sizes):
+def test_backward_one_step(check, rng, sizes):
     """backward(X, y, y_pred, lr) takes one gradient-descent step on every parameter."""
     p, X, y = network_case(rng, *sizes)
     lr = 0.3  # not 1/2 or 1/n_outputs: a gradient off by such a factor must not look right
-    net = student_net(student, p)
+    net = student_net(check.student, p)
     trusted = reference_net(p)
     y_pred = trusted.forward(X)
-    call_method(net, "forward", "NeuralNetwork.forward(X)", X)  # as train would, before backward
-    call_method(net, "backward", f"NeuralNetwork.backward(X, y, y_pred, {lr})", X, y, y_pred, lr)
+    check.call({"X": X}, on=net, name="NeuralNetwork.forward")  # as train would, before backward
+    check.call({"X": X, "y": y, "y_pred": y_pred, "learning_rate": lr}, on=net)
     trusted.backward(X, y, y_pred, lr)
     expected = {key: getattr(trusted, key) for key in PARAMS}
     inputs = {"X": X, "y": y, "learning_rate": lr}
@@ -1021,14 +1029,13 @@ def reference_losses_after(p, X, y, lr, epochs):
 
 @pytest.mark.points(2)
 @pytest.mark.function("NeuralNetwork.train")
-def test_train_losses(student, rng):
+def test_train_losses(check, rng):
     """train returns one mse_loss per epoch, each measured before that epoch's update."""
     p, X, y = network_case(rng, 4, 2, 3, 1)
     lr, epochs = 2.0, 4
-    net = student_net(student, p)
-    got = call_method(net, "train", f"NeuralNetwork.train(X, y, {lr}, {epochs})", X, y, lr, epochs)
-    expected = reference_net(p).train(X, y, lr, epochs)
     inputs = {"X": X, "y": y, "learning_rate": lr, "epochs": epochs}
+    got = check.call(inputs, on=student_net(check.student, p))
+    expected = reference_net(p).train(X, y, lr, epochs)
     losses = as_sequence(
         "NeuralNetwork.train", got, inputs, f"return the list of the {epochs} per-epoch losses."
     )
@@ -1059,7 +1066,9 @@ def test_train_losses(student, rng):
     if len(losses) != epochs:
         raise Mismatch(
             f"NeuralNetwork.train(X, y, {lr}, {epochs}) returned {len(losses)} losses; expected "
-            f"{epochs}, one per epoch (each measured before that epoch's update)."
+            f"{epochs}, one per epoch (each measured before that epoch's update).\n  Hint: "
+            "append each epoch's loss, mse_loss(forward(X), y) taken before backward, to the "
+            "list that train returns."
         )
     what = f"the returned losses, {params_text(p)}"
     expect_near("NeuralNetwork.train", losses, expected, inputs, hints, what=what)
@@ -1067,12 +1076,12 @@ def test_train_losses(student, rng):
 
 @pytest.mark.points(2)
 @pytest.mark.function("NeuralNetwork.train")
-def test_train_updates_parameters(student, rng):
+def test_train_updates_parameters(check, rng):
     """After train(X, y, lr, epochs) the parameters are those of `epochs` gradient-descent steps."""
     p, X, y = network_case(rng, 5, 3, 4, 2)
     lr, epochs = 1.5, 3
-    net = student_net(student, p)
-    call_method(net, "train", f"NeuralNetwork.train(X, y, {lr}, {epochs})", X, y, lr, epochs)
+    net = student_net(check.student, p)
+    check.call({"X": X, "y": y, "learning_rate": lr, "epochs": epochs}, on=net)
     trusted = reference_net(p)
     trusted.train(X, y, lr, epochs)
     expected = {key: getattr(trusted, key) for key in PARAMS}
@@ -1108,27 +1117,40 @@ def test_train_updates_parameters(student, rng):
 
 
 @pytest.mark.function("NeuralNetwork")
-def test_methods_leave_inputs(student, rng):
+def test_methods_leave_inputs(check, rng):
     """forward and train do not modify X and y."""
     p, X, y = network_case(rng, 4, 2, 3, 1)
-    net = student_net(student, p)
-    reply = net.forward.call_with_args([X], return_args=True)
-    expect_unchanged("NeuralNetwork.forward", {"X": X}, reply["args_after"], ["X"])
-    y_pred, expected = reply["value"], reference_net(p).forward(X)
+    net = student_net(check.student, p)
+    reply = check.reply({"X": X}, on=net, name="NeuralNetwork.forward", keep_args=True)
+    expect_unchanged("NeuralNetwork.forward", {"X": X}, reply.args_after, ["X"])
+    y_pred, expected = reply.value, reference_net(p).forward(X)
     expect_right_too(
         "NeuralNetwork.forward",
         lambda: expect_near("NeuralNetwork.forward", y_pred, expected, {"X": X}),
     )
-    reply = net.train.call_with_args([X, y, 0.5, 2], return_args=True)
-    expect_unchanged("NeuralNetwork.train", {"X": X, "y": y}, reply["args_after"], ["X", "y"])
-    losses, expected = reply["value"], reference_net(p).train(X, y, 0.5, 2)
     inputs = {"X": X, "y": y, "learning_rate": 0.5, "epochs": 2}
+    reply = check.reply(inputs, on=net, name="NeuralNetwork.train", keep_args=True)
+    expect_unchanged("NeuralNetwork.train", {"X": X, "y": y}, reply.args_after, ["X", "y"])
+    losses, expected = reply.value, reference_net(p).train(X, y, 0.5, 2)
 
     def compare_losses():  # the first only: it takes forward alone, before any update
         got = as_sequence("NeuralNetwork.train", losses, inputs, "return the list of losses.")
         expect_near("NeuralNetwork.train", got[:1], expected[:1], inputs, what="the first loss")
 
     expect_right_too("NeuralNetwork.train", compare_losses)
+
+
+@pytest.mark.function("NeuralNetwork.train")
+def test_train_returns_a_list_of_floats(check, rng):
+    """train returns a list of floats, one loss per epoch."""
+    p, X, y = network_case(rng, 3, 2, 3, 1)
+    inputs = {"X": X, "y": y, "learning_rate": 0.5, "epochs": 2}
+    got = check.call(inputs, on=student_net(check.student, p))
+    expected = reference_net(p).train(X, y, 0.5, 2)
+    expect_right_too("NeuralNetwork.train", lambda: expect_near(
+        "NeuralNetwork.train", as_sequence("NeuralNetwork.train", got, inputs, "return the "
+        "list of losses."), expected, inputs))  # fmt: skip
+    check.returns(got, "list of floats", inputs, "append float(loss) to a list, once per epoch.")
 
 
 def _rms(*arrays):
@@ -1184,16 +1206,17 @@ def xor_hint(net, initial, first, last, y_pred):
 
 @pytest.mark.points(4)
 @pytest.mark.function("NeuralNetwork.train")
-def test_train_learns_xor(student):
+def test_train_learns_xor(check):
     """NeuralNetwork(2, 4, 1, seed=s).train(X, y, 1.0, 5000) classifies XOR, for s = 1, 2."""
-    # Seed 0 is trained by the public test_learns_xor, which runs in every grading: the
-    # contract's three seeds are covered without paying for a fourth training run.
+    # Seed 0 is trained by the public test_neural_network_learns_xor, which runs in every
+    # grading: the contract's three seeds are covered without paying for a fourth training run.
     for seed in (1, 2):
         call = f"NeuralNetwork(2, 4, 1, seed={seed}).train(X_xor, y_xor, 1.0, 5000)"
-        net = student.NeuralNetwork(2, 4, 1, seed=seed)
+        net = check.student.NeuralNetwork(2, 4, 1, seed=seed)
         initial = {key: getattr(net, key) for key in PARAMS}
-        losses = call_method(net, "train", call, XOR_X, XOR_Y, 1.0, 5000)
-        y_pred = call_method(net, "forward", "forward(X_xor) after training", XOR_X)
+        case = {"X": XOR_X, "y": XOR_Y, "learning_rate": 1.0, "epochs": 5000}
+        losses = check.call(case, on=net)
+        y_pred = check.call({"X": XOR_X}, on=net, name="NeuralNetwork.forward")
         y_pred = np.asarray(y_pred, dtype=float).reshape(-1)
         expect_true(
             y_pred.shape == (4,),

@@ -23,9 +23,7 @@ def layer_output(inputs, weights, biases):
         len(biases) differs from the number of rows
     """
     if len(weights) != len(biases):
-        raise ValueError(
-            f"layer_output: {len(weights)} weight rows but {len(biases)} biases"
-        )
+        raise ValueError(f"layer_output: {len(weights)} weight rows but {len(biases)} biases")
     outputs = []
     for row, bias in zip(weights, biases, strict=True):
         if len(row) != len(inputs):
