@@ -15,6 +15,7 @@ import pytest
 
 from grader import api, cli
 from grader.course import PROJECT_ROOT, REFERENCE_DIR, STAGES, get_stage
+from grader.grading.runner import SUITES_DIR
 from grader.sandbox.runtime_files import RUNTIME_FILES, STUDENT_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +54,7 @@ def wheel_names(built_wheel) -> set[str]:
 def runtime_files() -> list[str]:
     """Every file the grader opens at run time, named through the code that opens it, as a
     path inside the wheel."""
-    files = [api.SUITES_DIR / "pytest.ini", api.SUITES_DIR / "checks.py"]
+    files = [SUITES_DIR / "pytest.ini", SUITES_DIR / "checks.py"]
     for name in STAGES:
         stage = get_stage(name)
         # the stub (whose names `grade list` reads), the notebook and the public tests
