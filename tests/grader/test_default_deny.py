@@ -24,7 +24,7 @@ import pytest
 from grader import isolation
 from grader.api import grade
 from grader.batch import run_batch
-from grader.course import PROJECT_ROOT, standalone_reference
+from grader.course import PROJECT_ROOT, get_stage, standalone_reference
 from grader.errors import StudentCrash, UnsafeFile
 from grader.proxy import Session, StudentModule
 from grader.sandbox import Limits
@@ -102,7 +102,7 @@ def test_no_copy_of_the_project_is_readable_anywhere(tmp_path, project_copies):
 def test_a_link_to_the_reference_is_refused(tmp_path):
     """A submission that is a symbolic link (here to the reference) is refused unread."""
     link = tmp_path / "neuron.py"
-    link.symlink_to(PROJECT_ROOT / "reference" / "neuron.py")
+    link.symlink_to(get_stage("neuron").reference)
     with pytest.raises(UnsafeFile, match="symbolic link"):
         grade("neuron", link)
     with pytest.raises(UnsafeFile, match="symbolic link"):

@@ -83,7 +83,7 @@ def test_export_writes_the_question_and_its_external_grading_options(exported):
     assert wheel.name in (exported / "image" / "Dockerfile").read_text()
     names = zipfile.ZipFile(wheel).namelist()
     assert "grader/suites/pytest.ini" in names and "grader/prairielearn.py" in names
-    assert "grader/suites/neuron/test_neuron_hidden.py" in names
+    assert "assignments/neuron/hidden/test_neuron_hidden.py" in names
 
 
 def test_export_refuses_a_folder_that_is_not_empty(exported):
