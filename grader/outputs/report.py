@@ -129,6 +129,8 @@ def render_text(report: Report, verbose: bool = True) -> str:
     lines += [f"  note: {inert.one_line(note)}" for note in report.notes]
     names = [inert.one_line(t.name) for t in report.tests]
     width = max([len(name) for name in names] + [10])
+    # A submission that could not run fails every test for one reason, said once (below).
+    verbose = verbose and report.status != "not_runnable"
     for test, name in zip(report.tests, names, strict=True):
         mark = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}[
             test.status

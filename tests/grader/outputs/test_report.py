@@ -38,6 +38,18 @@ def test_text_report_lists_tests_messages_and_notes():
     assert text.splitlines()[-1].startswith("Score 1/4")
 
 
+def test_a_submission_that_cannot_run_is_explained_once():
+    """An empty file fails every test for one reason: the text names it once, not per test."""
+    reason = "the submission could not be run: the file is empty"
+    tests = [Outcome(f"test_{n}", 0.0, 1.0, "error", reason) for n in range(18)]
+    result = Report("neuron", "empty.py", tests=tests, status="not_runnable",
+                    problem="the file is empty")  # fmt: skip
+    result.total()
+    text = render_text(result)
+    assert text.count("the file is empty") == 1, text
+    assert "  ERROR   test_17" in text and text.splitlines()[-1].startswith("Score 0/18")
+
+
 def test_format_error_names_cell_type_message_and_line():
     """An error of the student process reads as one line: cell, type, message, code line."""
     error = {"type": "NameError", "message": "x", "cell": 3,
