@@ -31,7 +31,6 @@ class Submission:
     path: Path
     kind: str  # "py" or "ipynb"
     cells: list[str]
-    source: str  # all the code, cells joined
     raw: bytes = field(repr=False)
     skipped: list[str] = field(default_factory=list)  # magics and shell lines not run
     problem: str | None = None  # why it cannot run at all (empty, not UTF-8, bad notebook)
@@ -127,7 +126,7 @@ def read_submission(stage: str, path: str | Path) -> Submission:
             stage, path, "the file holds binary data (NUL bytes), not Python code", kind, raw
         )
     if kind == "py":
-        return Submission(stage, path, kind, [text], text, raw)
+        return Submission(stage, path, kind, [text], raw)
     return _read_notebook(stage, path, text, raw)
 
 
@@ -165,7 +164,7 @@ def _code_lines(cells: list[str]) -> list[str]:
 
 
 def _unrunnable(stage, path, problem, kind="py", raw=b""):
-    return Submission(stage, path, kind, [], "", raw, problem=problem)
+    return Submission(stage, path, kind, [], raw, problem=problem)
 
 
 def _read_notebook(stage, path, text, raw) -> Submission:
@@ -201,7 +200,7 @@ def _read_notebook(stage, path, text, raw) -> Submission:
         return _unrunnable(stage, path, "the notebook has no code cells", "ipynb", raw)
     if not_listed:
         skipped.append(f"... and {not_listed} more magic or shell lines")
-    return Submission(stage, path, "ipynb", cells, "\n\n".join(cells), raw, skipped)
+    return Submission(stage, path, "ipynb", cells, raw, skipped)
 
 
 def strip_magics(source: str) -> tuple[str, list[str]]:

@@ -99,8 +99,11 @@ class ControlGroups:
         for folder in self.folders(index):
             folder.mkdir(parents=True, exist_ok=True)
             # Twice: v1 refuses a memory limit above the old memory+swap one, and the reverse.
-            for name, value in [*settings.items(), *settings.items()]:
-                with contextlib.suppress(OSError):  # absent here (no swap accounting)
+            # Only the controller files this folder has (v1: memory.* or pids.*; no
+            # memory.memsw.* without swap accounting).
+            present = [(n, v) for n, v in settings.items() if (folder / n).exists()]
+            for name, value in [*present, *present]:
+                with contextlib.suppress(OSError):  # the first of the two writes may be refused
                     (folder / name).write_text(str(value))
             joins.append(str(folder / "cgroup.procs"))
         return joins

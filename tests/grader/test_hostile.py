@@ -51,7 +51,6 @@ from grader.sandbox.limits import Limits
 from grader.sandbox.runtime_files import runtime_dir
 
 HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
-REFERENCE = PROJECT_ROOT / "reference"
 SUITES = PROJECT_ROOT / "grader" / "suites"
 
 DETECTED = isolation.detect()

@@ -170,7 +170,8 @@ def _mse_hints(y_pred, y_true):
     ]
 
 
-MSE_SHAPES = [
+# Shapes of y_pred and y_true for the loss and its gradient.
+SHAPES = [
     pytest.param((5, 3), marks=pytest.mark.points(2), id="5x3"),
     pytest.param((1, 4), id="one_sample"),
     pytest.param((6, 1), id="one_output"),
@@ -178,7 +179,7 @@ MSE_SHAPES = [
 
 
 @pytest.mark.function("mse_loss")
-@pytest.mark.parametrize("shape", MSE_SHAPES)
+@pytest.mark.parametrize("shape", SHAPES)
 def test_mse_loss_random(check, rng, shape):
     """mse_loss is the mean over all elements of (y_pred - y_true)^2, as one number."""
     check.close({"y_pred": uniform(rng, shape), "y_true": uniform(rng, shape)})
@@ -249,15 +250,8 @@ def _factor_hints(n_samples, n_outputs, what="the gradient"):
     return hints
 
 
-GRAD_SHAPES = [
-    pytest.param((5, 3), marks=pytest.mark.points(2), id="5x3"),
-    pytest.param((1, 4), id="one_sample"),
-    pytest.param((6, 1), id="one_output"),
-]
-
-
 @pytest.mark.function("mse_loss_grad")
-@pytest.mark.parametrize("shape", GRAD_SHAPES)
+@pytest.mark.parametrize("shape", SHAPES)
 def test_mse_loss_grad_random(check, rng, shape):
     """mse_loss_grad is 2 * (y_pred - y_true) / y_pred.size, of y_pred's shape."""
     check.close({"y_pred": uniform(rng, shape), "y_true": uniform(rng, shape)})
