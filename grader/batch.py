@@ -1,6 +1,7 @@
 """Grading a whole class: the submissions found (``grader.grading.discovery``), graded in
 parallel with a cache, and the gradebook, per-student results and feedback, and a summary
-written (``grader.outputs.class_folder``).
+written or updated (``grader.outputs.class_folder``), with a roster, a due date and a late
+policy when given (``ClassSettings``).
 
 A submission that cannot run is the student's (a report with ``not_runnable``); a grader
 that fails on one is not: that entry is listed as a problem, not graded and not cached.
@@ -15,16 +16,23 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grader import __version__
 from grader.api import grade, prepare_isolation, suite_files
 from grader.course import get_stage
 from grader.errors import GraderError, SubmissionError
-from grader.grading.discovery import Discovery, Entry, Problem, discover, student_id_from_file
+from grader.grading.discovery import (
+    Discovery,
+    Entry,
+    NothingToGrade,
+    Problem,
+    discover,
+    student_id_from_file,
+)
 from grader.grading.submission import read_student_file
-from grader.outputs.class_folder import write_all
+from grader.outputs.class_folder import ClassSettings, write_all
 from grader.outputs.inert import one_line
 from grader.outputs.report import Report, TestResult
 
@@ -67,9 +75,12 @@ def report_from_dict(data: dict) -> Report:
 
 @dataclass
 class Graded:
+    """A student's report; ``entry`` is how it was handed in (time, Canvas marker, ids)."""
+
     student: str
     report: Report
     cached: bool
+    entry: Entry | None = None
 
 
 @dataclass
@@ -79,6 +90,8 @@ class BatchResult:
     problems: list[Problem]
     interrupted: bool = False
     elapsed: float = 0.0
+    settings: ClassSettings = field(default_factory=ClassSettings)
+    public_only: bool = False
 
 
 def run_batch(
@@ -91,8 +104,11 @@ def run_batch(
     options: dict | None = None,
     progress: Callable[[int, int, Graded | None], None] | None = None,
     show_hidden_messages: bool = False,
+    settings: ClassSettings | None = None,
 ) -> BatchResult:
-    """Grade every submission found in ``inputs``; results are written as they arrive."""
+    """Grade every submission found in ``inputs``; results are written as they arrive, and
+    the output folder's gradebook and summary are updated (see ``class_folder``). Raises
+    NothingToGrade (a GraderError) when ``inputs`` hold no submission at all."""
     get_stage(stage)
     started = time.perf_counter()
     outdir.mkdir(parents=True, exist_ok=True)
@@ -100,6 +116,8 @@ def run_batch(
     options = dict(options or {})
     with tempfile.TemporaryDirectory(prefix="neurograde-batch-") as scratch:
         found = discover(stage, inputs, Path(scratch))
+        if not found.entries:
+            raise NothingToGrade(list(inputs), found.problems)
         graded, todo = _from_cache(stage, found, outdir / ".cache", options, force)
         total = len(graded) + len(todo)
         if progress:
@@ -109,10 +127,29 @@ def run_batch(
             _grade_parallel(stage, todo, options, jobs, graded, found.problems, progress)
         except KeyboardInterrupt:
             interrupted = True
+    _as_handed_in(graded, found, Path(scratch))
     graded.sort(key=lambda g: g.student)
-    result = BatchResult(stage, graded, found.problems, interrupted, time.perf_counter() - started)
+    result = BatchResult(stage, graded, found.problems, interrupted, time.perf_counter() - started,
+                         settings or ClassSettings(), bool(options.get("public_only")))  # fmt: skip
     write_all(result, outdir, show_hidden_messages)
     return result
+
+
+def _as_handed_in(graded: list[Graded], found: Discovery, scratch: Path) -> None:
+    """Each report names its submission as the instructor has it (``judy.zip:judy/x.py``,
+    never the folder a zip was unpacked into) and keeps how it was handed in."""
+    entries = {entry.student: entry for entry in found.entries}
+    for item in graded:
+        entry = entries.get(item.student)
+        if entry is None:
+            continue
+        item.entry = entry
+        report = item.report
+        shown = entry.label or str(entry.path)
+        unpacked = str(scratch) + "/"
+        report.submission = shown
+        report.problem = report.problem.replace(str(entry.path), shown).replace(unpacked, "")
+        report.notes = [note.replace(unpacked, "") for note in report.notes]
 
 
 def _from_cache(stage, found: Discovery, cache_dir: Path, options: dict, force: bool):
@@ -221,4 +258,4 @@ def terminal_progress(stream=sys.stderr):
 
 
 __all__ = ["discover", "student_id_from_file", "run_batch", "terminal_progress", "BatchResult",
-           "Graded", "Problem", "GraderError"]  # fmt: skip
+           "Graded", "Problem", "GraderError", "NothingToGrade", "ClassSettings"]  # fmt: skip

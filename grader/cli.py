@@ -15,8 +15,10 @@ from grader import __version__, api, batch
 from grader.authoring.commands import register as register_authoring
 from grader.course import STAGES, get_stage
 from grader.errors import GraderError
+from grader.grading import lateness
 from grader.outputs.formats import FORMATS, render
 from grader.outputs.inert import one_line
+from grader.outputs.roster import read_roster
 from grader.outputs.summary import class_table
 from grader.platforms import github, gradescope, prairielearn, release
 
@@ -186,27 +188,52 @@ def doctor():
     "--show-hidden-messages", is_flag=True,
     help="Include hidden tests' messages in the feedback (default: name and result).",
 )  # fmt: skip
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The class list (CSV: Canvas's gradebook export, Gradescope's roster, or "
+              "columns id, name, email): every student gets a row, 0 and 'missing' without "
+              "a submission.")  # fmt: skip
+@click.option("--due", default=None, metavar="WHEN",
+              help="The due date, ISO 8601 (2025-03-01T23:59, local time, or with an offset). "
+              "The time handed in comes from Gradescope's metadata, else the file's time; the "
+              "gradebook's time_source column says which.")  # fmt: skip
+@click.option("--late-policy", default=None, metavar="POLICY", help=lateness.POLICY_HELP)
 @grader_errors_exit_2
 def batch_command(
-    stage, submissions, outdir, jobs, force, public_only, timeout, show_hidden_messages
-):
+    stage, submissions, outdir, jobs, force, public_only, timeout, show_hidden_messages,
+    roster, due, late_policy,
+):  # fmt: skip
     """Grade a whole class for STAGE.
 
     SUBMISSIONS are files, folders (one folder or file per student, Canvas or
-    Gradescope downloads) or zips. Results are cached by content: re-running skips
-    unchanged submissions, and Ctrl-C keeps what was graded.
+    Gradescope downloads) or zips (a student's, or a whole class's). Results are cached
+    by content: re-running skips unchanged submissions, and Ctrl-C keeps what was graded.
+    OUTDIR is updated, not replaced: grading some students again (`grade batch STAGE
+    class/alice -o OUTDIR`) updates their rows; roster, due date and policy are kept.
     """
+    if late_policy and not due:
+        click.echo("Note: --late-policy without --due applies to Canvas's _LATE_ files only "
+                   "(as one day late).", err=True)  # fmt: skip
+    settings = batch.ClassSettings(
+        read_roster(roster, stage) if roster else None,
+        lateness.parse_due(due) if due else None,
+        lateness.parse_late_policy(late_policy) if late_policy else None,
+    )
     result = batch.run_batch(
         stage, list(submissions), outdir, jobs=jobs, force=force,
         options={"public_only": public_only, "limits": api.Limits(timeout=timeout)},
         progress=batch.terminal_progress(),
-        show_hidden_messages=show_hidden_messages,
+        show_hidden_messages=show_hidden_messages, settings=settings,
     )  # fmt: skip
     cached = sum(g.cached for g in result.graded)
     click.echo(
         f"{len(result.graded)} graded ({cached} from the cache) in {result.elapsed:.1f} s; "
-        f"gradebook: {outdir / 'gradebook.csv'}; summary: {outdir / 'summary.html'}"
+        f"gradebook: {outdir / 'gradebook.csv'} (Canvas: {outdir / 'canvas_import.csv'}); "
+        f"summary: {outdir / 'summary.html'}"
     )
+    late = [g.student for g in result.graded if g.entry is not None and g.entry.late_marker]
+    if late:  # Canvas's word, never dropped: the gradebook's late column has it too
+        click.echo(f"{len(late)} marked late by Canvas (_LATE_): {one_line(', '.join(late))}",
+                   err=True)  # fmt: skip
     for problem in result.problems:
         # Folder and file names are the students': no control character reaches the terminal.
         click.echo(f"not graded: {one_line(problem.entry)}: {one_line(problem.reason)}", err=True)

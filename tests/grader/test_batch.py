@@ -22,7 +22,7 @@ def test_batch_outputs_and_cache(klass, tmp_path):
     assert by_student["alice"]["score"] == "5" and by_student["alice"]["max_score"] == "5"
     assert by_student["carol"]["score"] == "0"
     assert 0 < float(by_student["bob"]["score"]) < 5
-    assert by_student["dave"]["status"] == "problem"
+    assert by_student["dave"]["status"] == "not_graded"
     test_columns = [c for c in rows[0] if c.startswith("test_")]
     assert len(test_columns) == 5
     for row in rows[:4]:
@@ -33,7 +33,8 @@ def test_batch_outputs_and_cache(klass, tmp_path):
     assert "Score:" in feedback and "test_neuron_output_known_value" in feedback
     assert "<svg" in (out / "summary.html").read_text()
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["students"] == 4 and sum(summary["histogram"]) == 4
+    assert summary["students"] == 5 and sum(summary["histogram"]) == 4  # dave: not graded
+    assert summary["graded"] == 4 and summary["not_graded"] == 1
 
     again = run_batch("neuron", [klass], out, jobs=2, options={"public_only": True})
     assert all(g.cached for g in again.graded)
@@ -70,7 +71,7 @@ def test_interrupt_keeps_what_was_graded(klass, tmp_path):
                        progress=interrupt_after_first)  # fmt: skip
     assert result.interrupted
     assert len(result.graded) == 1
-    rows = [r for r in csv.DictReader(open(out / "gradebook.csv")) if r["status"] != "problem"]
+    rows = [r for r in csv.DictReader(open(out / "gradebook.csv")) if r["status"] != "not_graded"]
     assert len(rows) == 1
     again = run_batch("neuron", [klass], out, jobs=2, options={"public_only": True})
     assert not again.interrupted and len(again.graded) == 4

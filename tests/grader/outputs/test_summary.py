@@ -21,7 +21,8 @@ def klass() -> BatchResult:
 def test_figures_of_the_class():
     """Mean and median percent, a ten-bin histogram, the pass rate per test, problems."""
     summary = class_summary(klass())
-    assert summary["students"] == 2 and summary["mean_percent"] == 50.0
+    assert summary["students"] == 3 and summary["graded"] == 2 and summary["not_graded"] == 1
+    assert summary["mean_percent"] == 50.0
     assert sum(summary["histogram"]) == 2 and summary["histogram"][0] == 1
     assert summary["pass_rate"] == {"t1": 50.0, "t2": 0.0}
     assert summary["problems"] == [{"entry": "cy", "reason": "no submission"}]
