@@ -93,9 +93,10 @@ class _Where:
     def show(self, path: Path) -> str:
         if self.root is not None:
             try:
-                return f"{self.prefix}:{path.relative_to(self.root).as_posix()}"
+                inside = path.relative_to(self.root).as_posix()
             except ValueError:
-                pass
+                return str(path)
+            return self.prefix if inside == "." else f"{self.prefix}:{inside}"
         return str(path)
 
 
