@@ -58,3 +58,47 @@ def test_zip_and_gradescope_export(tmp_path, correct_neuron, wrong_neuron):
     found = discover("neuron", [archive], tmp_path)
     assert sorted(e.student for e in found.entries) == ["ada01", "bo02"]
     assert not (tmp_path.parent / "evil.py").exists()
+
+
+def test_zip_in_a_class_folder_is_one_students(tmp_path, correct_neuron):
+    """judy.zip in the class folder is judy's, graded from judy.zip:judy/neuron.py on every
+    run (the id and label name the zip, not the folder it is unpacked into); a zip with
+    two candidate files and none named neuron is listed with its members."""
+    root = tmp_path / "class"
+    root.mkdir()
+    with zipfile.ZipFile(root / "judy.zip", "w") as bundle:
+        bundle.writestr("judy/neuron.py", correct_neuron.read_text())
+    with zipfile.ZipFile(root / "kai.zip", "w") as bundle:
+        bundle.writestr("a.py", "x = 1")
+        bundle.writestr("b.py", "x = 2")
+    for run in ("first", "second"):
+        found = discover("neuron", [root], tmp_path / run)
+        [entry] = found.entries
+        assert (entry.student, entry.label, entry.time_source) == (
+            "judy", "judy.zip:judy/neuron.py", "file time")  # fmt: skip
+        [problem] = found.problems
+        assert problem.entry == "kai" and problem.reason == (
+            "kai.zip: no neuron.py or neuron.ipynb, nor a single .py or .ipynb file; "
+            "it holds 2: kai.zip:a.py, kai.zip:b.py")  # fmt: skip
+
+
+def test_canvas_late_marker_and_gradescope_time(tmp_path, correct_neuron):
+    """A Canvas _LATE_ file keeps the marker and Canvas's user id; a Gradescope
+    submission's time is its own :created_at:, not one from its :history:."""
+    root = tmp_path / "canvas"
+    root.mkdir()
+    shutil.copy(correct_neuron, root / "doe_jane_LATE_42_7_neuron.py")
+    [entry] = discover("neuron", [root], tmp_path).entries
+    assert (entry.student, entry.late_marker, entry.aliases) == ("doe_jane_42", True, ["42"])
+    export = tmp_path / "export"
+    (export / "submission_1").mkdir(parents=True)
+    shutil.copy(correct_neuron, export / "submission_1" / "neuron.py")
+    (export / "submission_metadata.yml").write_text(
+        "submission_1:\n  :submitters:\n  - :name: Ada\n    :sid: ada01\n    :email: a@x.edu\n"
+        "  :history:\n  - :created_at: 2020-01-01 00:00:00.000000000 +00:00\n"
+        "  :created_at: 2025-03-01 07:00:00.000000000 -05:00\n"
+    )
+    [entry] = discover("neuron", [export], tmp_path).entries
+    assert (entry.student, entry.aliases, entry.time_source) == (
+        "ada01", ["ada01", "a@x.edu"], "Gradescope created_at")  # fmt: skip
+    assert entry.submitted.isoformat() == "2025-03-01T07:00:00-05:00"
