@@ -32,7 +32,7 @@ from grader.grading.discovery import (
     student_id_from_file,
 )
 from grader.grading.submission import read_student_file
-from grader.outputs.class_folder import ClassSettings, write_all
+from grader.outputs.class_folder import ClassSettings, check_folder, write_all
 from grader.outputs.inert import one_line
 from grader.outputs.report import Report, TestResult
 
@@ -114,6 +114,7 @@ def run_batch(
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / ".cache").mkdir(exist_ok=True)
     options = dict(options or {})
+    check_folder(outdir, stage, bool(options.get("public_only")))  # before any grading
     with tempfile.TemporaryDirectory(prefix="neurograde-batch-") as scratch:
         found = discover(stage, inputs, Path(scratch))
         if not found.entries:

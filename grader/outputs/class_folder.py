@@ -122,23 +122,32 @@ def _kind(stage, public_only) -> str:
     return f"{stage}{' (public tests only)' if public_only else ''}"
 
 
+def check_folder(outdir: Path, stage: str, public_only: bool) -> dict | None:
+    """The folder's record (None for a new folder). Raises OutputFolderError when it holds
+    another stage's gradebook, or one graded with(out) the hidden tests: they do not mix."""
+    record = _read_record(outdir)
+    if record is not None and (record.get("stage"), bool(record.get("public_only"))) != (
+        stage, public_only,
+    ):  # fmt: skip
+        theirs = _kind(record.get("stage"), record.get("public_only"))
+        raise OutputFolderError(
+            f"{outdir} holds the gradebook of {theirs}; this run grades "
+            f"{_kind(stage, public_only)}: give another -o folder"
+        )
+    return record
+
+
 def merged(result, outdir: Path):
     """The whole class: this run's students and problems over the folder's earlier ones
     (see the module's doc). Raises OutputFolderError for another stage's folder."""
     from grader.batch import BatchResult, Graded  # the batch module imports this one
 
     settings = getattr(result, "settings", None) or ClassSettings()
-    record = _read_record(outdir)
+    public_only = getattr(result, "public_only", False)
+    record = check_folder(outdir, result.stage, public_only)
     if record is None:
         result.settings = settings
         return result
-    public_only = getattr(result, "public_only", False)
-    if record.get("stage") != result.stage or record.get("public_only", False) != public_only:
-        theirs = _kind(record.get("stage"), record.get("public_only"))
-        raise OutputFolderError(
-            f"{outdir} holds the gradebook of {theirs}; this run grades "
-            f"{_kind(result.stage, public_only)}: give another -o folder"
-        )
     touched = {g.student for g in result.graded} | {p.entry for p in result.problems}
     graded = list(result.graded)
     for student in record.get("students", []):

@@ -231,3 +231,27 @@ def test_a_class_zip_given_directly_is_a_class(tmp_path):
         ("ann", "class.zip:class/ann/neuron.py"),
         ("ben", "class.zip:class/ben/neuron.py"),
     ]
+
+
+def test_batch_command_roster_due_and_policy(tmp_path, correct_neuron):
+    """`grade batch --roster --due --late-policy`: the Canvas-late file is said late on the
+    terminal and in the gradebook, the absent student is missing, and Canvas's import
+    file is written; an unreadable policy is one error, exit 2, before any grading."""
+    root = tmp_path / "class"
+    root.mkdir()
+    shutil.copy(correct_neuron, root / "smith_john_LATE_12345_67890_neuron.py")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(CANVAS_ROSTER)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader", "batch", "neuron", str(root), "-o", str(out),
+               "--public-only", "--roster", str(roster), "--due", "2999-01-01",
+               "--late-policy", "20%/day"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "1 marked late by Canvas (_LATE_): smith_john_12345" in done.stderr
+    rows = {r["student"]: r for r in rows_of(out / "gradebook.csv")}
+    assert [rows["S0004"][k] for k in ("score", "late", "penalty")] == ["4", "yes", "1"]
+    assert rows["eve"]["status"] == "missing" and (out / "canvas_import.csv").is_file()
+    command[-1] = "20% a day"
+    done = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300)
+    assert done.returncode == 2 and "late policy '20% a day'" in done.stderr
