@@ -31,10 +31,13 @@ from grader.grading.discovery import (
     discover,
     student_id_from_file,
 )
+from grader.grading.lateness import POLICY_HELP as LATE_POLICY_HELP
+from grader.grading.lateness import parse_due, parse_late_policy
 from grader.grading.submission import read_student_file
 from grader.outputs.class_folder import ClassSettings, check_folder, write_all
 from grader.outputs.inert import one_line
 from grader.outputs.report import Report, TestResult
+from grader.outputs.roster import read_roster
 
 
 def suite_digest(stage: str) -> str:
@@ -92,6 +95,18 @@ class BatchResult:
     elapsed: float = 0.0
     settings: ClassSettings = field(default_factory=ClassSettings)
     public_only: bool = False
+
+
+def class_settings(
+    stage: str, roster: Path | None, due: str | None, late_policy: str | None
+) -> ClassSettings:
+    """The settings from what an instructor wrote (a roster file, a due date, a policy);
+    raises a GraderError saying what is wrong with any of them."""
+    return ClassSettings(
+        read_roster(roster, stage) if roster else None,
+        parse_due(due) if due else None,
+        parse_late_policy(late_policy) if late_policy else None,
+    )
 
 
 def run_batch(
@@ -259,4 +274,5 @@ def terminal_progress(stream=sys.stderr):
 
 
 __all__ = ["discover", "student_id_from_file", "run_batch", "terminal_progress", "BatchResult",
-           "Graded", "Problem", "GraderError", "NothingToGrade", "ClassSettings"]  # fmt: skip
+           "Graded", "Problem", "GraderError", "NothingToGrade", "ClassSettings", "class_settings",
+           "LATE_POLICY_HELP"]  # fmt: skip

@@ -15,10 +15,8 @@ from grader import __version__, api, batch
 from grader.authoring.commands import register as register_authoring
 from grader.course import STAGES, get_stage
 from grader.errors import GraderError
-from grader.grading import lateness
 from grader.outputs.formats import FORMATS, render
 from grader.outputs.inert import one_line
-from grader.outputs.roster import read_roster
 from grader.outputs.summary import class_table
 from grader.platforms import github, gradescope, prairielearn, release
 
@@ -196,7 +194,7 @@ def doctor():
               help="The due date, ISO 8601 (2025-03-01T23:59, local time, or with an offset). "
               "The time handed in comes from Gradescope's metadata, else the file's time; the "
               "gradebook's time_source column says which.")  # fmt: skip
-@click.option("--late-policy", default=None, metavar="POLICY", help=lateness.POLICY_HELP)
+@click.option("--late-policy", default=None, metavar="POLICY", help=batch.LATE_POLICY_HELP)
 @grader_errors_exit_2
 def batch_command(
     stage, submissions, outdir, jobs, force, public_only, timeout, show_hidden_messages,
@@ -213,11 +211,7 @@ def batch_command(
     if late_policy and not due:
         click.echo("Note: --late-policy without --due applies to Canvas's _LATE_ files only "
                    "(as one day late).", err=True)  # fmt: skip
-    settings = batch.ClassSettings(
-        read_roster(roster, stage) if roster else None,
-        lateness.parse_due(due) if due else None,
-        lateness.parse_late_policy(late_policy) if late_policy else None,
-    )
+    settings = batch.class_settings(stage, roster, due, late_policy)
     result = batch.run_batch(
         stage, list(submissions), outdir, jobs=jobs, force=force,
         options={"public_only": public_only, "limits": api.Limits(timeout=timeout)},
