@@ -229,11 +229,13 @@ def _submission_in(stage: str, folder: Path, where: _Where) -> Path:
 
 
 def _submission_time(path: Path) -> datetime | None:
-    """The newest modification time of the submission's files (local time), or None."""
-    files = (
-        [path] if path.is_file() else [p for p in path.iterdir() if p.suffix in SUBMISSION_SUFFIXES]
-    )
+    """The newest modification time of the submission's files (local time), or None. Read
+    with lstat: a link (listed as a problem when graded) is never followed here."""
     try:
+        if stat.S_ISDIR(path.lstat().st_mode):
+            files = [p for p in path.iterdir() if p.suffix in SUBMISSION_SUFFIXES]
+        else:
+            files = [path]
         stamp = max(p.lstat().st_mtime for p in files)
     except (OSError, ValueError):
         return None
