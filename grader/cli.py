@@ -81,7 +81,7 @@ def out_dir_option(help_text: str, default: Path | None = None):
     None). The older spellings keep working, hidden from --help: ``--outdir`` silently,
     ``-o`` with a note, since ``-o`` is a file (``--output``) on the other commands."""
     folder = click.Path(file_okay=False, path_type=Path)
-    shown = f" [default: {default}]" if default else " [required]"
+    shown = f"  [default: {default}]" if default else "  [required]"
 
     def decorate(command):
         @functools.wraps(command)
@@ -123,6 +123,9 @@ def main():
 
     Students: `grade check STAGE` runs the public tests on your work.
     Instructors: `grade run STAGE PATH` grades one submission with the hidden suites.
+
+    Exit codes: 0 done (whatever the scores), 1 a score under --fail-under or a failing
+    check, 2 a usage error or a submission that cannot be graded, 130 interrupted.
     """
 
 
@@ -132,9 +135,7 @@ def list_stages():
     tests (public and hidden; a class's methods under it)."""
     for name in STAGES:
         points = api.stage_points(name)
-        total = points["public"] + points["hidden"]
-        click.echo(f"{name}: {total:g} points ({points['public']:g} public + "
-                   f"{points['hidden']:g} hidden)")  # fmt: skip
+        click.echo(f"{name} ({points['public']:g} public + {points['hidden']:g} hidden points)")
         click.echo(f"  {'function':<26} {'public':>6} {'hidden':>6}")
         for function, split in api.function_points(name).items():
             label = function or "(public tests)"  # they check several functions at once

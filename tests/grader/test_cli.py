@@ -337,7 +337,7 @@ def test_check_timeout_is_the_time_one_call_may_take(tmp_path):
 
 
 def test_list_shows_the_points_of_each_function():
-    """grade list prints each stage's total and, per function, its public and hidden
+    """grade list prints each stage's points and, per function, its public and hidden
     points; the rows add up to the stage's points, and they are the library's
     (api.function_points)."""
     from grader import api
@@ -347,7 +347,7 @@ def test_list_shows_the_points_of_each_function():
     blocks = output.split("\n")
     for stage in STAGES:
         totals = api.stage_points(stage)
-        header = f"{stage}: {totals['public'] + totals['hidden']:g} points"
+        header = f"{stage} ({totals['public']:g} public + {totals['hidden']:g} hidden points)"
         start = next(i for i, line in enumerate(blocks) if line.startswith(header))
         per_function = api.function_points(stage)
         rows = blocks[start + 2 : start + 2 + len(per_function)]
