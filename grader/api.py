@@ -12,7 +12,7 @@ from pathlib import Path
 
 from grader.course import get_stage
 from grader.errors import GraderError
-from grader.grading.runner import collect_points, grade_submission
+from grader.grading.runner import collect_function_points, collect_points, grade_submission
 from grader.grading.submission import read_submissions
 from grader.outputs.report import Report, TestResult
 from grader.sandbox import levels, reaper
@@ -97,6 +97,18 @@ def stage_points(stage: str) -> dict:
     return collect_points(stage, suite_files(stage))
 
 
+def function_points(stage: str) -> dict[str, dict[str, float]]:
+    """Points per student function of the stage (``{"sigmoid": {"public": 1, "hidden": 8}}``),
+    in the stage's order of functions (a class's methods after it, ``"NeuralNetwork.train"``);
+    tests without a ``function`` marker (the public tests) count under ``""``, last."""
+    found = collect_function_points(stage, suite_files(stage))
+    order = []
+    for function in get_stage(stage).functions():  # a class, then its methods' tests
+        order += [function, *(name for name in found if name.startswith(function + "."))]
+    order += [*found, ""]
+    return {name: found[name] for name in dict.fromkeys(order) if name in found}
+
+
 def describe_isolation() -> list[str]:
     """What ``grade doctor`` says: the level this machine allows, why, what it guarantees,
     the control groups, and what the student process can see or read."""
@@ -120,6 +132,6 @@ def describe_isolation() -> list[str]:
     return [*lines, f"python: {sys.executable}", f"runtime: {runtime_dir()}"]
 
 
-__all__ = ["grade", "suite_files", "stage_points", "has_hidden_tests", "edition",
+__all__ = ["grade", "suite_files", "stage_points", "function_points", "has_hidden_tests", "edition",
            "choose_isolation", "prepare_isolation", "describe_isolation", "LEVELS", "Report",
            "TestResult", "Limits"]  # fmt: skip

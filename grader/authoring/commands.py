@@ -129,10 +129,11 @@ def new_stage_command(name, course_dir):
 def validate_command(
     stages, course_dir, mutants, sample, jobs, min_score, min_hints, write_notebooks
 ):
-    """Check stages as their author: reference full marks, stub 0, notebook current, every
-    test has a function and valid points, unique names, registered markers, hints that
-    never raise; with --mutants, how many wrong versions of the reference the suite catches
-    and whether it says why."""
+    """Check STAGES as their author (default: the course's, or the built-in ones):
+    reference full marks, stub 0, notebook current, every test has a function and valid
+    points, unique names, registered markers, hints that never raise; with --mutants, how
+    many wrong versions of the reference the suite catches and whether it says why.
+    Exit 1 when a check fails."""
     from grader.authoring import validate
 
     if stages:

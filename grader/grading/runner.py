@@ -137,16 +137,21 @@ def _run_pytest(stage: str, files: list[Path], plugin) -> None:
 class _PointsCollector:
     def __init__(self):
         self.points = {"public": 0.0, "hidden": 0.0}
+        self.by_function: dict[str, dict[str, float]] = {}  # function -> the same two sums
 
     def pytest_collection_modifyitems(self, items):
         for item in items:
             marker = item.get_closest_marker("points")
             kind = "hidden" if item.get_closest_marker("hidden") else "public"
-            self.points[kind] += float(marker.args[0]) if marker else 1.0
+            points = float(marker.args[0]) if marker else 1.0
+            self.points[kind] += points
+            function = item.get_closest_marker("function")
+            name = function.args[0] if function else ""
+            self.by_function.setdefault(name, {"public": 0.0, "hidden": 0.0})[kind] += points
 
 
-def collect_points(stage: str, files: list[Path]) -> dict:
-    """Points of the public and of the hidden tests among ``files``, from their markers."""
+def _collect(stage: str, files: list[Path]) -> _PointsCollector:
+    """Collect (not run) the tests of ``files``, for their markers."""
     import pytest
 
     from grader.grading.plugin import GradingPlugin
@@ -155,7 +160,18 @@ def collect_points(stage: str, files: list[Path]) -> dict:
     with _pytest_run(stage, _NameSink(), files):
         pytest.main([*map(str, files), "--collect-only", *PYTEST_ARGS],
                     plugins=[GradingPlugin(None, None), collector])  # fmt: skip
-    return collector.points
+    return collector
+
+
+def collect_points(stage: str, files: list[Path]) -> dict:
+    """Points of the public and of the hidden tests among ``files``, from their markers."""
+    return _collect(stage, files).points
+
+
+def collect_function_points(stage: str, files: list[Path]) -> dict[str, dict[str, float]]:
+    """Points of the public and of the hidden tests among ``files`` per student function
+    (a test's ``function`` marker; ``""`` for a test without one), in collection order."""
+    return _collect(stage, files).by_function
 
 
 class _NameSink:

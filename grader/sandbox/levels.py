@@ -202,6 +202,11 @@ def _unreadable_runtime_paths() -> list[Path]:
 def choose(required: str | None = None, requested: str | None = None) -> Level:
     """The level to grade at: ``requested`` (or the strongest available), never below
     ``required``. Raises IsolationError when the machine cannot provide it."""
+    if required and requested and LEVELS.index(requested) < LEVELS.index(required):
+        raise IsolationError(  # the two options contradict each other, on any machine
+            f"isolation level {requested!r} was requested but {required!r} is required: "
+            f"ask for {required!r} or a stronger level, or leave the level to the grader"
+        )
     available = detect()
     level = available
     if requested:

@@ -173,3 +173,189 @@ def test_cli_imports_only_the_public_api():
                "grader.platforms", "pathlib"}  # fmt: skip
     assert modules <= allowed, modules - allowed
 
+
+def all_params(group=main, prefix=()):
+    """Every (command path, command, parameter) of the CLI, the groups' own included."""
+    found = [(prefix or ("grade",), group, param) for param in group.params]
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += all_params(command, (*prefix, name))
+        else:
+            found += [((*prefix, name), command, param) for param in command.params]
+    return found
+
+
+@pytest.mark.parametrize(
+    "path, command, param",
+    [pytest.param(*found, id=f"{' '.join(found[0])} {found[2].name}") for found in all_params()],
+)
+def test_every_option_and_argument_is_explained(path, command, param):
+    """Every option has help text (hidden ones too: they show in error messages), and
+    every argument is named in its command's help (click arguments carry no help)."""
+    if isinstance(param, click.Argument):
+        assert param.name.upper() in (command.help or ""), (
+            f"{' '.join(path)}: {param.name.upper()} is not in the command's help"
+        )
+    else:
+        assert (param.help or "").strip(), f"{' '.join(path)} {'/'.join(param.opts)} has no help"
+
+
+def test_file_and_folder_options_are_spelled_the_same_on_every_command():
+    """`-o/--output` is always a file and `-d/--out-dir` always a folder; no command shows
+    another spelling for what it writes (the old ones are hidden aliases)."""
+    seen = {"file": 0, "folder": 0}
+    for path, _, param in all_params():
+        if not isinstance(param, click.Option) or param.hidden:
+            continue
+        names = set(param.opts)
+        if names & {"-o", "--output"}:
+            assert names == {"-o", "--output"}, (path, names)
+            assert not param.type.dir_okay, f"{' '.join(path)}: -o is a file"
+            seen["file"] += 1
+        if names & {"-d", "--out-dir", "--outdir", "--output-dir", "--dir"}:
+            assert names == {"-d", "--out-dir"}, (path, names)
+            assert not param.type.file_okay, f"{' '.join(path)}: -d is a folder"
+            seen["folder"] += 1
+    assert seen == {"file": 2, "folder": 4}, seen  # run, export gradescope; batch, demo, ...
+
+
+def test_old_folder_spellings_still_work(correct_neuron, tmp_path):
+    """A teacher's script from before: `batch -o DIR` still writes DIR (with a note on
+    stderr that -o is now a file), `--outdir DIR` silently; two spellings at once is a
+    usage error."""
+    args = ["batch", "neuron", str(correct_neuron.parent), "--public-only"]
+    old = grade_cli(*args, "-o", str(tmp_path / "short"))
+    assert old.returncode == 0, old.stderr
+    assert (tmp_path / "short" / "gradebook.csv").is_file()
+    assert "-o for a folder is deprecated: use -d/--out-dir" in old.stderr
+    spelled = grade_cli(*args, "--outdir", str(tmp_path / "long"))
+    assert spelled.returncode == 0 and "deprecated" not in spelled.stderr, spelled.stderr
+    assert (tmp_path / "long" / "gradebook.csv").is_file()
+    both = grade_cli(*args, "-o", str(tmp_path / "a"), "-d", str(tmp_path / "b"))
+    assert both.returncode == 2 and "give the output folder once" in both.stderr
+
+
+def test_a_required_folder_is_asked_for_by_its_new_name():
+    """`grade release` without a folder names the option to use: -d/--out-dir."""
+    result = CliRunner().invoke(main, ["release", "neuron"])
+    assert result.exit_code == 2
+    assert "Missing option '-d' / '--out-dir'" in result.output
+
+
+def test_a_submission_that_cannot_be_graded_exits_2_with_one_line(tmp_path):
+    """An empty file: exit 2; stderr is one `Error:` line with the reason; the report on
+    stdout states the reason once, not once per test; --format json still prints the
+    results document (with the reason) on stdout."""
+    empty = tmp_path / "activations.py"
+    empty.write_text("")
+    text = grade_cli("run", "activations", str(empty))
+    assert text.returncode == 2
+    assert text.stderr.strip().splitlines() == [
+        "Error: the submission could not be graded: the file is empty"
+    ]
+    assert text.stdout.count("the file is empty") == 1, text.stdout
+    data = grade_cli("run", "activations", str(empty), "--format", "json")
+    assert data.returncode == 2
+    assert json.loads(data.stdout)["problem"] == "the file is empty"
+
+
+def test_check_on_a_submission_that_cannot_be_graded_exits_2(tmp_path):
+    """grade check on an empty file exits 2 (it could not run), not 1 (a test failed)."""
+    empty = tmp_path / "neuron.py"
+    empty.write_text("")
+    result = grade_cli("check", "neuron", str(empty))
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("could not be graded: the file is empty")
+
+
+@pytest.mark.parametrize("command", ["run", "batch"])
+def test_isolation_below_the_required_level_is_explained_the_right_way_round(
+    command, correct_neuron, tmp_path
+):
+    """--isolation baseline --require-isolation root: the message says baseline was asked
+    for and root is required (not that only baseline is available); exit 2, one line, and
+    a batch stops before writing anything."""
+    args = [command, "neuron", str(correct_neuron)]
+    if command == "batch":
+        args += ["-d", str(tmp_path / "out")]
+    result = grade_cli(*args, "--isolation", "baseline", "--require-isolation", "root")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "Error: isolation level 'baseline' was requested but 'root' is required: ask for "
+        "'root' or a stronger level, or leave the level to the grader"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_batch_grades_at_the_isolation_level_asked_for(correct_neuron, tmp_path):
+    """batch --isolation baseline reaches the workers: each result says which level it
+    ran at."""
+    out = tmp_path / "out"
+    args = ["batch", "neuron", str(correct_neuron.parent), "--public-only", "-d", str(out)]
+    result = grade_cli(*args, "--isolation", "baseline")
+    assert result.returncode == 0, result.stderr
+    (results,) = (out / "results").glob("*.json")
+    assert json.loads(results.read_text())["isolation"] == "baseline"
+
+
+def test_batch_fail_under_names_every_student_under_it(klass, tmp_path):
+    """batch --fail-under exits 1 when any student is under it, names those students on
+    stderr (not the others), and writes the gradebook all the same; at a lower bar, 0."""
+    out = tmp_path / "out"
+    args = ["batch", "neuron", str(klass), "--public-only", "-d", str(out)]
+    strict = grade_cli(*args, "--fail-under", "90")
+    assert strict.returncode == 1, strict.stderr
+    under = strict.stderr.strip().splitlines()[-1]
+    assert under.startswith("2 under 90%: ") and "bob (" in under and "carol (0%)" in under
+    assert "alice" not in under and "smith_john" not in under
+    assert (out / "gradebook.csv").is_file()
+    assert grade_cli(*args, "--fail-under", "0").returncode == 0
+
+
+SLOW_NEURON = """import time
+
+
+def neuron_output(inputs, weights, bias):
+    time.sleep(2)
+    return sum(x * w for x, w in zip(inputs, weights)) + bias
+
+
+def neuron_output_np(inputs, weights, bias):
+    time.sleep(2)
+    return float(sum(x * w for x, w in zip(inputs, weights)) + bias)
+"""
+
+
+def test_check_timeout_is_the_time_one_call_may_take(tmp_path):
+    """check --timeout 0.5: a function taking 2 s times out (the default, 10 s, lets it
+    finish), so the option reaches the grading."""
+    path = tmp_path / "neuron.py"
+    path.write_text(SLOW_NEURON)
+    result = grade_cli("check", "neuron", str(path), "--timeout", "0.5", "--format", "json")
+    statuses = {t["status"] for t in json.loads(result.stdout)["tests"]}
+    assert result.returncode == 1 and statuses == {"timeout"}, result.stdout
+
+
+def test_list_shows_the_points_of_each_function():
+    """grade list prints each stage's points and, per function, its public and hidden
+    points; the rows add up to the stage's points, and they are the library's
+    (api.function_points)."""
+    from grader import api
+    from grader.course import STAGES
+
+    output = CliRunner().invoke(main, ["list"]).output
+    blocks = output.split("\n")
+    for stage in STAGES:
+        totals = api.stage_points(stage)
+        header = f"{stage} ({totals['public']:g} public + {totals['hidden']:g} hidden points)"
+        start = next(i for i, line in enumerate(blocks) if line.startswith(header))
+        per_function = api.function_points(stage)
+        rows = blocks[start + 2 : start + 2 + len(per_function)]
+        for row, (function, split) in zip(rows, per_function.items(), strict=True):
+            label = "." + function.split(".")[1] if "." in function else function
+            assert row.split()[:-2] == (label or "(public tests)").split(), row
+            assert row.split()[-2:] == [f"{split['public']:g}", f"{split['hidden']:g}"], row
+        assert sum(s["public"] for s in per_function.values()) == totals["public"]
+        assert sum(s["hidden"] for s in per_function.values()) == totals["hidden"]
+        named = [f for f in per_function if f and "." not in f]
+        assert named == list(get_stage(stage).functions()), named
