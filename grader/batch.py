@@ -26,7 +26,7 @@ from grader.grading.discovery import Discovery, Entry, Problem, discover, studen
 from grader.grading.submission import read_student_file
 from grader.outputs.class_folder import write_all
 from grader.outputs.inert import one_line
-from grader.outputs.report import Report, TestResult
+from grader.outputs.report import DEFAULT_HIDDEN_FEEDBACK, Report, TestResult
 
 
 def suite_digest(stage: str) -> str:
@@ -90,9 +90,14 @@ def run_batch(
     force: bool = False,
     options: dict | None = None,
     progress: Callable[[int, int, Graded | None], None] | None = None,
-    show_hidden_messages: bool = False,
+    hidden_feedback: str = DEFAULT_HIDDEN_FEEDBACK,
+    show_hidden_messages: bool | None = None,
 ) -> BatchResult:
-    """Grade every submission found in ``inputs``; results are written as they arrive."""
+    """Grade every submission found in ``inputs``; results are written as they arrive.
+    ``hidden_feedback``: what the feedback shows of hidden tests (none, hints, full);
+    ``show_hidden_messages``, its former flag, means ``full`` (or ``none`` when False)."""
+    if show_hidden_messages is not None:
+        hidden_feedback = "full" if show_hidden_messages else "none"
     get_stage(stage)
     started = time.perf_counter()
     outdir.mkdir(parents=True, exist_ok=True)
@@ -111,7 +116,7 @@ def run_batch(
             interrupted = True
     graded.sort(key=lambda g: g.student)
     result = BatchResult(stage, graded, found.problems, interrupted, time.perf_counter() - started)
-    write_all(result, outdir, show_hidden_messages)
+    write_all(result, outdir, hidden_feedback)
     return result
 
 

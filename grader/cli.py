@@ -53,6 +53,13 @@ jobs_option = click.option(
     "-j", "--jobs", type=click.IntRange(min=1), default=None,
     help="Submissions graded at once (default: the number of cores).",
 )  # fmt: skip
+hidden_feedback_option = click.option(
+    "--hidden-feedback", type=click.Choice(api.HIDDEN_FEEDBACK),
+    default=api.DEFAULT_HIDDEN_FEEDBACK, show_default=True,
+    help="What students see of a failed hidden test: none (name, points, result), hints "
+    "(also what it checks, the function and the hint; never its inputs or expected values) "
+    "or full (the whole message).",
+)  # fmt: skip
 levels_choice = click.Choice(api.LEVELS)
 
 
@@ -97,10 +104,12 @@ def list_stages():
 )  # fmt: skip
 @click.option("--require-isolation", type=levels_choice, default=None,
               help="Refuse to grade below this sandbox level.")  # fmt: skip
+@hidden_feedback_option
 @grader_errors_exit_2
 def run(
-    stage, path, fmt, public_only, timeout, fail_under, output, isolation_level, require_isolation
-):
+    stage, path, fmt, public_only, timeout, fail_under, output, isolation_level, require_isolation,
+    hidden_feedback,
+):  # fmt: skip
     """Grade the submission at PATH for STAGE.
 
     PATH is STAGE.py, STAGE.ipynb, or a folder holding one of them. Student code
@@ -120,6 +129,7 @@ def run(
         report.notes.append("the hidden tests are not included in this edition: this score "
                             "counts the public tests only")  # fmt: skip
         click.echo(f"Note: {report.notes[-1]}.", err=True)
+    report = report.for_students(hidden_feedback)
     if output:
         output.write_text(render(report, fmt if fmt != "text" else "json") + "\n", "utf-8")
     click.echo(render(report, fmt))
@@ -182,14 +192,16 @@ def doctor():
 @click.option("--force", is_flag=True, help="Regrade everything, ignoring the cache.")
 @public_only_option
 @timeout_option
+@hidden_feedback_option
 @click.option(
     "--show-hidden-messages", is_flag=True,
-    help="Include hidden tests' messages in the feedback (default: name and result).",
+    help="The former name of --hidden-feedback full.",
 )  # fmt: skip
 @grader_errors_exit_2
 def batch_command(
-    stage, submissions, outdir, jobs, force, public_only, timeout, show_hidden_messages
-):
+    stage, submissions, outdir, jobs, force, public_only, timeout, hidden_feedback,
+    show_hidden_messages,
+):  # fmt: skip
     """Grade a whole class for STAGE.
 
     SUBMISSIONS are files, folders (one folder or file per student, Canvas or
@@ -200,7 +212,7 @@ def batch_command(
         stage, list(submissions), outdir, jobs=jobs, force=force,
         options={"public_only": public_only, "limits": api.Limits(timeout=timeout)},
         progress=batch.terminal_progress(),
-        show_hidden_messages=show_hidden_messages,
+        hidden_feedback="full" if show_hidden_messages else hidden_feedback,
     )  # fmt: skip
     cached = sum(g.cached for g in result.graded)
     click.echo(
@@ -225,10 +237,11 @@ def export_group():
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("autograder.zip"), show_default=True)  # fmt: skip
 @timeout_option
+@hidden_feedback_option
 @grader_errors_exit_2
-def export_gradescope(stage, output, timeout):
+def export_gradescope(stage, output, timeout, hidden_feedback):
     """Build Gradescope's autograder zip for STAGE (setup.sh, run_autograder, a wheel)."""
-    path = gradescope.gradescope_zip(stage, output, timeout)
+    path = gradescope.gradescope_zip(stage, output, timeout, hidden_feedback)
     click.echo(f"wrote {path}: upload it as the assignment's autograder (zip file).")
 
 
@@ -241,13 +254,16 @@ def export_gradescope(stage, output, timeout):
 @timeout_option
 @click.option("--job-timeout", type=click.IntRange(1, 600), default=120, show_default=True,
               help="Seconds PrairieLearn gives a whole grading job.")  # fmt: skip
+@hidden_feedback_option
 @click.option("--show-hidden-messages", is_flag=True,
-              help="Show students hidden tests' messages (default: name and result).")  # fmt: skip
+              help="The former name of --hidden-feedback full.")  # fmt: skip
 @grader_errors_exit_2
-def export_prairielearn(stage, outdir, image, timeout, job_timeout, show_hidden_messages):
+def export_prairielearn(stage, outdir, image, timeout, job_timeout, hidden_feedback,
+                        show_hidden_messages):  # fmt: skip
     """Write PrairieLearn's external-grading files for STAGE: a question (info.json with
     externalGradingOptions), the entry point run.sh, and the grading image's Dockerfile."""
-    path = prairielearn.export(stage, outdir, image, timeout, job_timeout, show_hidden_messages)
+    policy = "full" if show_hidden_messages else hidden_feedback
+    path = prairielearn.export(stage, outdir, image, timeout, job_timeout, hidden_feedback=policy)
     click.echo(f"wrote {path}: see {path / 'README.md'} for the three steps.")
 
 

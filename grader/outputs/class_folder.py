@@ -5,7 +5,7 @@ gradebook.csv          one row per student: id, score, max, percent, status, err
                        per test (its points)
 results/<file>.json    the ``grade run --format json`` document of each student
 feedback/<file>.md|html  what the student reads: score, each test with its message;
-                       hidden tests by name and result only
+                       of hidden tests what the hidden-feedback policy allows
                        (<file> is ``grader.inert.file_stem(id)``: one per id, the same
                        on every run; the gradebook's ``file`` column gives it)
 summary.html           the class: score histogram (inline SVG), pass rate per test
@@ -22,10 +22,13 @@ from pathlib import Path
 
 from grader.outputs.feedback import feedback_html, feedback_markdown
 from grader.outputs.gradebook import safe_name, write_gradebook
+from grader.outputs.report import DEFAULT_HIDDEN_FEEDBACK
 from grader.outputs.summary import class_summary, summary_html
 
 
-def write_all(result, outdir: Path, show_hidden_messages: bool = False) -> None:
+def write_all(result, outdir: Path, hidden_feedback: str = DEFAULT_HIDDEN_FEEDBACK) -> None:
+    """Write the class folder; the feedback shows of hidden tests what ``hidden_feedback``
+    (none, hints, full) allows, the results documents everything (they are the teacher's)."""
     (outdir / "results").mkdir(parents=True, exist_ok=True)
     (outdir / "feedback").mkdir(exist_ok=True)
     for item in result.graded:
@@ -34,10 +37,10 @@ def write_all(result, outdir: Path, show_hidden_messages: bool = False) -> None:
         data["student"] = item.student
         (outdir / "results" / f"{name}.json").write_text(json.dumps(data, indent=2), "utf-8")
         (outdir / "feedback" / f"{name}.md").write_text(
-            feedback_markdown(item.student, item.report, show_hidden_messages), "utf-8"
+            feedback_markdown(item.student, item.report, hidden_feedback), "utf-8"
         )
         (outdir / "feedback" / f"{name}.html").write_text(
-            feedback_html(item.student, item.report, show_hidden_messages), "utf-8"
+            feedback_html(item.student, item.report, hidden_feedback), "utf-8"
         )
     write_gradebook(result, outdir / "gradebook.csv")
     summary = class_summary(result)

@@ -97,7 +97,8 @@ class Report:
     problem: str = ""  # why the submission could not run, when it could not (in words)
     problem_kind: str = ""  # the same as data: a key of PROBLEM_KINDS
     tests: list[TestResult] = field(default_factory=list)
-    load_errors: list[dict] = field(default_factory=list)  # kind, type, message, file, cell, line, code
+    # kind, type, message, file, cell, line, code (see submission.locate_error)
+    load_errors: list[dict] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # the stage's names it does not define
     skipped: list[str] = field(default_factory=list)  # notebook magics / shell lines not run
     stdout: str = ""
@@ -211,20 +212,25 @@ def error_place(error: dict, clean=str) -> str:
 
 
 def format_error(error: dict, clean=str) -> str:
-    """An error reported by the student process, as one readable line: where (file, cell,
-    line), type, message and the offending source line. ``clean`` is applied to each piece
-    of student text in it. Reads the structured fields of a load error (see
-    ``grader.grading.submission.locate_error``), or else the last of its ``frames``."""
-    line, code = error.get("line"), error.get("code")
-    frames = error.get("frames") or []
-    if line is None and code is None and frames:
-        line, code = frames[-1].get("line"), frames[-1].get("code")
-    where = error_place({**error, "line": line}, clean)
+    """An error reported by the student process, as one readable line; ``clean`` is applied
+    to each piece of student text in it. A load error (see
+    ``grader.grading.submission.locate_error``) reads ``neuron.ipynb, cell 4, line 2:
+    NameError: ... (the line: ...)``; an error raised in a call, located by the last of its
+    ``frames``, ``ValueError: ... (line 14: ...)``."""
     kind = clean(error.get("type", "Error"))
-    text = f"{where}: " if where else ""
-    text += f"{kind}: {clean(str(error.get('message', ''))[:300])}"
-    code = clean(str(code or "").strip()[:120])
-    return f"{text} (the line: {code})" if code else text
+    text = f"{kind}: {clean(str(error.get('message', ''))[:300])}"
+    if "kind" in error:  # located (file, cell, line, code)
+        code = clean(str(error.get("code") or "").strip()[:120])
+        place = error_place(error, clean)
+        text = f"{place}: {text}" if place else text
+        return f"{text} (the line: {code})" if code else text
+    if error.get("cell"):
+        text = f"cell {error['cell']}: {text}"
+    frames = error.get("frames") or []
+    if frames:
+        code = clean(str(frames[-1].get("code", "")).strip()[:120])
+        text += f" (line {frames[-1].get('line')}: {code})"
+    return text
 
 
 def render_text(report: Report, verbose: bool = True) -> str:

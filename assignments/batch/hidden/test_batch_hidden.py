@@ -256,6 +256,19 @@ TWO_LAYER_HINTS.append(
 HINTS = {"dense_forward": DENSE_HINTS, "two_layer_forward": TWO_LAYER_HINTS}
 
 
+def dense_cases(case: dict) -> list[dict]:
+    """The two dense_forward calls a two-layer case makes (the second on the reference's
+    hidden layer): when the student's dense_forward is wrong on one of them, a wrong
+    two_layer_forward is reported on dense_forward, where the mistake is."""
+    x, w1, b1, w2, b2 = case.values()
+    hidden = REFERENCE.dense_forward(x, w1, b1)
+    return [dict(zip(DENSE, (x, w1, b1), strict=True)), dict(zip(DENSE, (hidden, w2, b2),
+                                                                 strict=True))]  # fmt: skip
+
+
+UPSTREAM = {"two_layer_forward": {"dense_forward": dense_cases}}
+
+
 # ---------------------------------------------------------------- errors on shapes that fit
 
 PRODUCT_WORDS = ("matmul", "aligned", "remapped", "core dim")
