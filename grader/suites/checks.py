@@ -518,7 +518,8 @@ class Check:
         try:
             reply = target.call_with_args(list(case.values()), **options)
         except StudentRaised as exc:
-            raise self.raised_on_valid(case, exc, name) from None
+            failure = self.raised_on_valid(case, exc, name)
+            raise (failure if name else self.blame_upstream(case, failure)) from None
         warnings = reply.get("warnings")
         warnings = [w for w in warnings if isinstance(w, str)] if isinstance(warnings, list) else []
         numpy_use = None
@@ -588,6 +589,9 @@ class Check:
         ``dense_forward`` is reported on ``dense_forward``, not as a mistake of the
         two-layer code that calls it. Errors of the upstream call itself (a timeout) leave
         ``exc`` as it is."""
+        if getattr(exc, "upstream_checked", False) or not self.upstream:
+            return exc
+        exc.upstream_checked = True  # asked once: close() sees the failure of its own call too
         for check, cases_of in self.upstream:
             for sub_case in cases_of(case):
                 try:
@@ -601,11 +605,13 @@ class Check:
                         f"data: fix {check.name} first (its own tests say how)"
                     )
                     hint += f". In {check.name}: {wrong.hint}" if wrong.hint else "."
-                    return mismatch(
+                    blamed = mismatch(
                         f"{body}\n  The mistake starts in {check.name}, which {self.name} "
                         f"builds on:\n{detail}",
                         hint,
                     )
+                    blamed.upstream_checked = True
+                    return blamed
                 except StudentError:
                     continue
         return exc
