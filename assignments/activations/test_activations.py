@@ -116,7 +116,8 @@ def show(value, limit=80):
 
 def label(function, case):
     """``name(argument=value, ...)``: the call as a student would write it."""
-    return f"{function.__name__}({', '.join(f'{k}={show(v)}' for k, v in case.items())})"
+    name = getattr(function, "__name__", None) or repr(function)
+    return f"{name}({', '.join(f'{k}={show(v)}' for k, v in case.items())})"
 
 
 def raised(exc):

@@ -31,8 +31,9 @@ Module-level names the fixture reads (all optional): ``REFERENCE`` (the oracle),
 ``HINTS`` and ``RAISE_HINTS`` (per function name: the hints of wrong values, and of
 errors raised on valid input), ``TOLERANCE`` (per function: ``{"rtol": .., "atol": ..}``
 or a callable ``case -> dict``), ``UPSTREAM`` (per function: the functions it builds on,
-each with ``case -> [its cases]``; a wrong value is blamed on the first of them that is
-already wrong on the same data, so the hint names the function where the mistake is).
+each with ``case -> [its cases]``, a case being a dict or ``(dict, options of close)`` such
+as ``on=`` and ``expected=`` for a method; a wrong value is blamed on the first of them that
+is already wrong on the same data, so the hint names the function where the mistake is).
 
 Every failure is a ``Mismatch`` whose hint is also data (``Mismatch.hint``), so that the
 feedback on a hidden test can show its hint without its inputs or expected values.
@@ -594,8 +595,10 @@ class Check:
         exc.upstream_checked = True  # asked once: close() sees the failure of its own call too
         for check, cases_of in self.upstream:
             for sub_case in cases_of(case):
+                # A case, or (case, options of close): a method's `on=`, its `expected=`.
+                sub_case, options = sub_case if isinstance(sub_case, tuple) else (sub_case, {})
                 try:
-                    check.close(sub_case)
+                    check.close(sub_case, **options)
                 except Mismatch as wrong:
                     body = getattr(exc, "body", str(exc))
                     inner = getattr(wrong, "body", str(wrong))

@@ -119,6 +119,9 @@ TRANSPOSED_OUTPUT = Hint(
 )
 
 DENSE_HINTS = [
+    # First: on one sample, the elementwise product of stage 2 gives the same numbers as a
+    # squeezed result; the dropped dimension is what the result shows.
+    DROPPED_DIMENSION,
     Hint.same_as(
         lambda x, w, b: x @ w + b,
         "the weights were not transposed: weights holds one row per neuron, shape "
@@ -153,7 +156,6 @@ DENSE_HINTS = [
         lambda x, w, b: x @ w.T + x.shape[1] * b,
         "each bias was added once per input: add it once per neuron, after the product.",
     ),
-    DROPPED_DIMENSION,
 ]
 
 SECOND_LAYER_NO_TRANSPOSE = (
