@@ -14,7 +14,7 @@ from grader.course import get_stage
 from grader.errors import GraderError
 from grader.grading.runner import collect_function_points, collect_points, grade_submission
 from grader.grading.submission import read_submissions
-from grader.outputs.report import Report, TestResult
+from grader.outputs.report import DEFAULT_HIDDEN_FEEDBACK, HIDDEN_FEEDBACK, Report, TestResult
 from grader.sandbox import levels, reaper
 from grader.sandbox.allowlist import allowlist
 from grader.sandbox.levels import LEVELS, Level
@@ -134,4 +134,4 @@ def describe_isolation() -> list[str]:
 
 __all__ = ["grade", "suite_files", "stage_points", "function_points", "has_hidden_tests", "edition",
            "choose_isolation", "prepare_isolation", "describe_isolation", "LEVELS", "Report",
-           "TestResult", "Limits"]  # fmt: skip
+           "TestResult", "Limits", "HIDDEN_FEEDBACK", "DEFAULT_HIDDEN_FEEDBACK"]  # fmt: skip

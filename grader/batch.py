@@ -36,7 +36,7 @@ from grader.grading.lateness import parse_due, parse_late_policy
 from grader.grading.submission import read_student_file
 from grader.outputs.class_folder import ClassSettings, check_folder, write_all
 from grader.outputs.inert import one_line
-from grader.outputs.report import Report, TestResult
+from grader.outputs.report import DEFAULT_HIDDEN_FEEDBACK, Report, TestResult
 from grader.outputs.roster import read_roster
 
 
@@ -118,12 +118,17 @@ def run_batch(
     force: bool = False,
     options: dict | None = None,
     progress: Callable[[int, int, Graded | None], None] | None = None,
-    show_hidden_messages: bool = False,
+    hidden_feedback: str = DEFAULT_HIDDEN_FEEDBACK,
+    show_hidden_messages: bool | None = None,
     settings: ClassSettings | None = None,
 ) -> BatchResult:
     """Grade every submission found in ``inputs``; results are written as they arrive, and
     the output folder's gradebook and summary are updated (see ``class_folder``). Raises
-    NothingToGrade (a GraderError) when ``inputs`` hold no submission at all."""
+    NothingToGrade (a GraderError) when ``inputs`` hold no submission at all.
+    ``hidden_feedback``: what the feedback shows of hidden tests (none, hints, full);
+    ``show_hidden_messages``, its former flag, means ``full`` (or ``none`` when False)."""
+    if show_hidden_messages is not None:
+        hidden_feedback = "full" if show_hidden_messages else "none"
     get_stage(stage)
     started = time.perf_counter()
     outdir.mkdir(parents=True, exist_ok=True)
@@ -147,7 +152,7 @@ def run_batch(
     graded.sort(key=lambda g: g.student)
     result = BatchResult(stage, graded, found.problems, interrupted, time.perf_counter() - started,
                          settings or ClassSettings(), bool(options.get("public_only")))  # fmt: skip
-    write_all(result, outdir, show_hidden_messages)
+    write_all(result, outdir, hidden_feedback)
     return result
 
 

@@ -61,6 +61,13 @@ jobs_option = click.option(
     "-j", "--jobs", type=click.IntRange(min=1), default=None,
     help="Submissions graded at once (default: the number of cores).",
 )  # fmt: skip
+hidden_feedback_option = click.option(
+    "--hidden-feedback", type=click.Choice(api.HIDDEN_FEEDBACK),
+    default=api.DEFAULT_HIDDEN_FEEDBACK, show_default=True,
+    help="What students see of a failed hidden test: none (name, points, result), hints "
+    "(also what it checks, the function and the hint; never its inputs or expected values) "
+    "or full (the whole message).",
+)  # fmt: skip
 levels_choice = click.Choice(api.LEVELS)
 
 
@@ -159,10 +166,12 @@ def list_stages():
               metavar="FILE", help="Also write the results to this file (e.g. results.json), "
               "in --format's format (JSON when --format is text).")  # fmt: skip
 @isolation_options
+@hidden_feedback_option
 @grader_errors_exit_2
 def run(
-    stage, path, fmt, public_only, timeout, fail_under, output, isolation_level, require_isolation
-):
+    stage, path, fmt, public_only, timeout, fail_under, output, isolation_level, require_isolation,
+    hidden_feedback,
+):  # fmt: skip
     """Grade the submission at PATH for STAGE.
 
     PATH is STAGE.py, STAGE.ipynb, or a folder holding one of them. Student code
@@ -183,6 +192,7 @@ def run(
         report.notes.append("the hidden tests are not included in this edition: this score "
                             "counts the public tests only")  # fmt: skip
         click.echo(f"Note: {report.notes[-1]}.", err=True)
+    report = report.for_students(hidden_feedback)
     if output:
         output.write_text(render(report, fmt if fmt != "text" else "json") + "\n", "utf-8")
     click.echo(render(report, fmt))
@@ -249,6 +259,7 @@ def doctor():
 @click.option("--force", is_flag=True, help="Regrade everything, ignoring the cache.")
 @public_only_option
 @timeout_option
+@hidden_feedback_option
 @click.option(
     "--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PCT",
     help="Exit 1 when any student's score is below this percentage (they are listed; a "
@@ -257,7 +268,7 @@ def doctor():
 @isolation_options
 @click.option(
     "--show-hidden-messages", is_flag=True,
-    help="Include hidden tests' messages in the feedback (default: name and result).",
+    help="The former name of --hidden-feedback full.",
 )  # fmt: skip
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The class list (CSV: Canvas's gradebook export, Gradescope's roster, or "
@@ -280,6 +291,7 @@ def batch_command(
     fail_under,
     isolation_level,
     require_isolation,
+    hidden_feedback,
     show_hidden_messages,
     roster,
     due,
@@ -310,7 +322,8 @@ def batch_command(
     result = batch.run_batch(
         stage, list(submissions), out_dir, jobs=jobs, force=force, options=options,
         progress=batch.terminal_progress(),
-        show_hidden_messages=show_hidden_messages, settings=settings,
+        hidden_feedback="full" if show_hidden_messages else hidden_feedback,
+        settings=settings,
     )  # fmt: skip
     cached = sum(g.cached for g in result.graded)
     click.echo(
@@ -346,10 +359,11 @@ def export_group():
               default=Path("autograder.zip"), show_default=True, metavar="FILE",
               help="The zip to write.")  # fmt: skip
 @timeout_option
+@hidden_feedback_option
 @grader_errors_exit_2
-def export_gradescope(stage, output, timeout):
+def export_gradescope(stage, output, timeout, hidden_feedback):
     """Build Gradescope's autograder zip for STAGE (setup.sh, run_autograder, a wheel)."""
-    path = gradescope.gradescope_zip(stage, output, timeout)
+    path = gradescope.gradescope_zip(stage, output, timeout, hidden_feedback)
     click.echo(f"wrote {path}: upload it as the assignment's autograder (zip file).")
 
 
@@ -361,13 +375,16 @@ def export_gradescope(stage, output, timeout):
 @timeout_option
 @click.option("--job-timeout", type=click.IntRange(1, 600), default=120, show_default=True,
               help="Seconds PrairieLearn gives a whole grading job.")  # fmt: skip
+@hidden_feedback_option
 @click.option("--show-hidden-messages", is_flag=True,
-              help="Show students hidden tests' messages (default: name and result).")  # fmt: skip
+              help="The former name of --hidden-feedback full.")  # fmt: skip
 @grader_errors_exit_2
-def export_prairielearn(stage, out_dir, image, timeout, job_timeout, show_hidden_messages):
+def export_prairielearn(stage, out_dir, image, timeout, job_timeout, hidden_feedback,
+                        show_hidden_messages):  # fmt: skip
     """Write PrairieLearn's external-grading files for STAGE: a question (info.json with
     externalGradingOptions), the entry point run.sh, and the grading image's Dockerfile."""
-    path = prairielearn.export(stage, out_dir, image, timeout, job_timeout, show_hidden_messages)
+    policy = "full" if show_hidden_messages else hidden_feedback
+    path = prairielearn.export(stage, out_dir, image, timeout, job_timeout, hidden_feedback=policy)
     click.echo(f"wrote {path}: see {path / 'README.md'} for the three steps.")
 
 

@@ -72,6 +72,8 @@ class Mismatch(AssertionError):
     """A check of the student's answer failed (``grader.suites.checks``); the message is
     written for the student (function, input, expected, got, hint) and is shown as it is."""
 
+    hint = ""  # the misconception's hint as data (``checks.mismatch`` sets it; also in the text)
+
 
 class StudentRaised(StudentError):
     """Mixed into the exception re-raised when the student's code raised one.

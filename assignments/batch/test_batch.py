@@ -4,39 +4,167 @@ import numpy as np
 
 from batch import dense_forward, two_layer_forward
 
-# Looser than the course's 1e-6: a solution computing in float32, which the course
-# accepts, is exact to about 1e-7 per operation and a few 1e-6 after a dot product.
-TOLERANCE = {"rtol": 1e-5, "atol": 1e-8}
-
 INPUTS = [[1, 2, 3, 2.5], [2, 5, -1, 2], [-1.5, 2.7, 3.3, -0.8]]
 WEIGHTS1 = [[0.2, 0.8, -0.5, 1], [0.5, -0.91, 0.26, -0.5], [-0.26, -0.27, 0.17, 0.87]]
 BIASES1 = [2, 3, 0.5]
 WEIGHTS2 = [[0.1, -0.14, 0.5], [-0.5, 0.12, -0.33], [-0.44, 0.73, -0.13]]
 BIASES2 = [-1, 2, -0.5]
+DENSE = (
+    "inputs is (n_samples, n_inputs) and weights (n_neurons, n_inputs), one row per neuron: "
+    "the layer is inputs @ weights.T + biases, shape (n_samples, n_neurons)."
+)
 
 
 def test_dense_forward_known_value():
     """The handout's batch through layer 1."""
-    out = np.asarray(dense_forward(INPUTS, WEIGHTS1, BIASES1))
     expected = [[4.8, 1.21, 2.385], [8.9, -1.81, 0.2], [1.41, 1.051, 0.026]]
-    assert out.shape == (3, 3)
-    np.testing.assert_allclose(out, expected, **TOLERANCE)
+    expect(dense_forward, {"inputs": INPUTS, "weights": WEIGHTS1, "biases": BIASES1}, expected,
+           DENSE)  # fmt: skip
 
 
 def test_dense_forward_shape():
     """2 samples of 4 inputs through 3 neurons give shape (2, 3) (each output 4 * 1 + 0.5)."""
-    out = np.asarray(dense_forward(np.ones((2, 4)), np.ones((3, 4)), np.full(3, 0.5)))
-    assert out.shape == (2, 3)
-    np.testing.assert_allclose(out, np.full((2, 3), 4.5), **TOLERANCE)
+    case = {"inputs": np.ones((2, 4)), "weights": np.ones((3, 4)), "biases": np.full(3, 0.5)}
+    expect(dense_forward, case, np.full((2, 3), 4.5), DENSE)
 
 
 def test_two_layer_forward_known_value():
     """The handout's batch through both layers."""
-    out = np.asarray(two_layer_forward(INPUTS, WEIGHTS1, BIASES1, WEIGHTS2, BIASES2))
     expected = [
         [0.5031, -1.04185, -2.03875],
         [0.2434, -2.7332, -5.7633],
         [-0.99314, 1.41254, -0.35655],
     ]
-    assert out.shape == (3, 3)
-    np.testing.assert_allclose(out, expected, **TOLERANCE)
+    case = {"inputs": INPUTS, "weights1": WEIGHTS1, "biases1": BIASES1, "weights2": WEIGHTS2,
+            "biases2": BIASES2}  # fmt: skip
+    expect(two_layer_forward, case, expected, "two_layer_forward is dense_forward twice: "
+           "hidden = dense_forward(inputs, weights1, biases1), then dense_forward(hidden, "
+           "weights2, biases2) (if dense_forward's tests fail too, fix it first).")  # fmt: skip
+
+
+# ---------------------------------------------------------------- how a failure reads
+# (You need not read on.) A failing test says which call failed, with its inputs, what was
+# expected and what came back, and a hint: the same kind of message the grader's hidden
+# tests give. Run by the grader, a failure is the grader's own Mismatch, its hint kept apart.
+# This block is the same in every stage's public tests.
+
+try:  # the grader's Mismatch is shown as it is, its hint kept apart
+    from grader.errors import Mismatch as Failure
+    from grader.errors import StudentError, StudentRaised
+except ImportError:  # plain pytest, without neurograde installed
+    Failure, StudentError, StudentRaised = AssertionError, (), ()
+
+
+def told_by_grader(exc):
+    """A timeout, a crash or a missing name: the grader reports those itself."""
+    return isinstance(exc, StudentError) and not isinstance(exc, StudentRaised)
+
+
+def fail(text, hint=""):
+    """Stop the test with ``text`` and the hint (also kept as ``.hint``)."""
+    __tracebackhide__ = True
+    failure = Failure(f"{text}\n  Hint: {hint}" if hint else text)
+    failure.hint = hint
+    raise failure
+
+
+def numbers(value):
+    """``value`` as an array when it is numbers (nested lists, tuples, NumPy), else None.
+    Looks at each item first: a string such as "4.8" is not a number here."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if type(item) in (list, tuple):
+            todo.extend(item)
+        elif not (type(item) in (int, float, bool) or (isinstance(item, np.ndarray | np.generic)
+                                                        and item.dtype.kind in "biuf")):
+            return None
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged rows
+        return None
+    return array if array.dtype.kind in "biuf" else None
+
+
+def show(value, limit=80):
+    """A short description of a value: its numbers as typed (4, 4.0, [1, 2]), shape or kind."""
+    array = numbers(value)
+    if array is None:
+        text = repr(value)
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+    if array.ndim == 0:
+        return repr(value.item() if isinstance(value, np.generic) else value)
+    with np.printoptions(precision=5, threshold=8, edgeitems=2, linewidth=1000):
+        text = " ".join(np.array2string(array, separator=", ").split())
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    if type(value) in (list, tuple):
+        return f"{text} (a {type(value).__name__} of {len(value)})"
+    return f"{text} (shape {array.shape})"
+
+
+def label(function, case):
+    """``name(argument=value, ...)``: the call as a student would write it."""
+    name = getattr(function, "__name__", None) or repr(function)
+    return f"{name}({', '.join(f'{k}={show(v)}' for k, v in case.items())})"
+
+
+def raised(exc):
+    """What the code raised, in one line (with its line of code, when the grader knows it)."""
+    text = f"{getattr(exc, 'student_type', '') or type(exc).__name__}: {str(exc)[:300]}"
+    frames = getattr(exc, "frames", ())
+    if frames and isinstance(frames[-1], dict) and frames[-1].get("code"):
+        text += f" (line {frames[-1].get('line')}: {str(frames[-1]['code']).strip()[:120]})"
+    return text
+
+
+def call(function, case, hint=""):
+    """``function(*case.values())``; an error it raises fails the test, naming the call."""
+    __tracebackhide__ = True
+    try:
+        return function(*case.values())
+    except Exception as exc:  # the code's error, told with the inputs that caused it
+        if told_by_grader(exc):
+            raise
+        fail(f"{label(function, case)} raised {raised(exc)}", hint)
+
+
+def expect(function, case, expected, hint="", returns=None, rtol=1e-5, atol=1e-8):
+    """Call ``function`` on ``case`` (argument name -> value); fail unless it returns
+    ``expected`` (shape and values, within rtol/atol), of the type ``returns`` if given
+    (``float``, ``list`` or ``np.ndarray``). Returns the value."""
+    __tracebackhide__ = True
+    got = call(function, case, hint)
+    expected = np.asarray(expected, dtype=float)
+    array = numbers(got)
+    if array is None:
+        fail(f"{label(function, case)} returned {show(got)}, which is not a number or an "
+             "array of numbers.", "return the result (a missing `return`? a print instead?).")
+    if array.shape == expected.shape and np.allclose(array, expected, rtol=rtol, atol=atol):
+        if returns is None or isinstance(got, returns):
+            return got
+        fail(f"{label(function, case)} returned the right values as a {type(got).__name__}; "
+             f"return a {returns.__name__}, as the contract asks.", hint)
+    lines = [label(function, case), f"  expected {show(expected)}", f"  got      {show(got)}"]
+    if array.shape != expected.shape:
+        lines.append(f"  The shape is wrong: expected {expected.shape}, got {array.shape}.")
+    fail("\n".join(lines), hint)
+
+
+def expect_raises(function, case, error, why):
+    """Fail unless ``function`` raises ``error`` on the invalid ``case``; ``why`` says why
+    the inputs are invalid (the hint when it returns or raises something else)."""
+    __tracebackhide__ = True
+    try:
+        got = function(*case.values())
+    except error as exc:
+        if not told_by_grader(exc):
+            return
+        raise
+    except Exception as exc:
+        if told_by_grader(exc):
+            raise
+        fail(f"{label(function, case)} raised {raised(exc)}; expected {error.__name__}.",
+             why)  # fmt: skip
+    fail(f"{label(function, case)} returned {show(got)} instead of raising "
+         f"{error.__name__}.", why)  # fmt: skip

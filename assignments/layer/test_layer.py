@@ -1,41 +1,166 @@
 """Public tests for stage 2. Run ``pytest`` in this folder."""
 
 import numpy as np
-import pytest
 
 from layer import layer_output, layer_output_np
-
-# Looser than the course's 1e-6: a solution computing in float32, which the course
-# accepts, is exact to about 1e-7 per operation and a few 1e-6 after a dot product.
-TOLERANCE = {"rtol": 1e-5, "atol": 1e-8}
 
 INPUTS = [1, 2, 3, 2.5]
 WEIGHTS = [[0.2, 0.8, -0.5, 1], [0.5, -0.91, 0.26, -0.5], [-0.26, 0.27, 0.17, 0.87]]
 BIASES = [2, 3, 0.5]
 EXPECTED = [4.8, 1.21, 3.465]
+HANDOUT = {"inputs": INPUTS, "weights": WEIGHTS, "biases": BIASES}
+NEURONS = ("each neuron is stage 1's neuron with its own row of weights and its own bias: "
+           "one output per row of weights.")  # fmt: skip
 
 
 def test_layer_output_known_value():
     """The handout's example gives [4.8, 1.21, 3.465]."""
-    out = layer_output(INPUTS, WEIGHTS, BIASES)
-    assert isinstance(out, list)
-    np.testing.assert_allclose(out, EXPECTED, **TOLERANCE)
+    expect(layer_output, HANDOUT, EXPECTED, NEURONS, returns=list)
 
 
 def test_layer_output_one_neuron():
     """A layer of one neuron is stage 1's neuron."""
-    assert layer_output([1, 2], [[3, 4]], [0.5]) == pytest.approx([11.5])
+    expect(layer_output, {"inputs": [1, 2], "weights": [[3, 4]], "biases": [0.5]}, [11.5],
+           NEURONS)  # fmt: skip
 
 
 def test_layer_output_mismatch():
     """A weight row of the wrong length raises ValueError (and rows that fit still work)."""
-    with pytest.raises(ValueError):
-        layer_output([1, 2, 3], [[1, 2]], [0])
-    assert layer_output([1, 2], [[1, 2]], [0]) == pytest.approx([5.0])
+    expect_raises(layer_output, {"inputs": [1, 2, 3], "weights": [[1, 2]], "biases": [0]},
+                  ValueError, "a row of 2 weights does not fit 3 inputs: check each row's "
+                  "length first and raise ValueError naming both sizes.")  # fmt: skip
+    expect(layer_output, {"inputs": [1, 2], "weights": [[1, 2]], "biases": [0]}, [5.0], NEURONS)
 
 
 def test_layer_output_np_known_value():
     """The NumPy version gives the same values, shape (3,)."""
-    out = np.asarray(layer_output_np(INPUTS, WEIGHTS, BIASES))
-    assert out.shape == (3,)
-    np.testing.assert_allclose(out, EXPECTED, **TOLERANCE)
+    expect(layer_output_np, HANDOUT, EXPECTED, "weights has one row per neuron, so "
+           "np.dot(weights, inputs) + biases gives one value per neuron.")  # fmt: skip
+
+
+# ---------------------------------------------------------------- how a failure reads
+# (You need not read on.) A failing test says which call failed, with its inputs, what was
+# expected and what came back, and a hint: the same kind of message the grader's hidden
+# tests give. Run by the grader, a failure is the grader's own Mismatch, its hint kept apart.
+# This block is the same in every stage's public tests.
+
+try:  # the grader's Mismatch is shown as it is, its hint kept apart
+    from grader.errors import Mismatch as Failure
+    from grader.errors import StudentError, StudentRaised
+except ImportError:  # plain pytest, without neurograde installed
+    Failure, StudentError, StudentRaised = AssertionError, (), ()
+
+
+def told_by_grader(exc):
+    """A timeout, a crash or a missing name: the grader reports those itself."""
+    return isinstance(exc, StudentError) and not isinstance(exc, StudentRaised)
+
+
+def fail(text, hint=""):
+    """Stop the test with ``text`` and the hint (also kept as ``.hint``)."""
+    __tracebackhide__ = True
+    failure = Failure(f"{text}\n  Hint: {hint}" if hint else text)
+    failure.hint = hint
+    raise failure
+
+
+def numbers(value):
+    """``value`` as an array when it is numbers (nested lists, tuples, NumPy), else None.
+    Looks at each item first: a string such as "4.8" is not a number here."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if type(item) in (list, tuple):
+            todo.extend(item)
+        elif not (type(item) in (int, float, bool) or (isinstance(item, np.ndarray | np.generic)
+                                                        and item.dtype.kind in "biuf")):
+            return None
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged rows
+        return None
+    return array if array.dtype.kind in "biuf" else None
+
+
+def show(value, limit=80):
+    """A short description of a value: its numbers as typed (4, 4.0, [1, 2]), shape or kind."""
+    array = numbers(value)
+    if array is None:
+        text = repr(value)
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+    if array.ndim == 0:
+        return repr(value.item() if isinstance(value, np.generic) else value)
+    with np.printoptions(precision=5, threshold=8, edgeitems=2, linewidth=1000):
+        text = " ".join(np.array2string(array, separator=", ").split())
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    if type(value) in (list, tuple):
+        return f"{text} (a {type(value).__name__} of {len(value)})"
+    return f"{text} (shape {array.shape})"
+
+
+def label(function, case):
+    """``name(argument=value, ...)``: the call as a student would write it."""
+    name = getattr(function, "__name__", None) or repr(function)
+    return f"{name}({', '.join(f'{k}={show(v)}' for k, v in case.items())})"
+
+
+def raised(exc):
+    """What the code raised, in one line (with its line of code, when the grader knows it)."""
+    text = f"{getattr(exc, 'student_type', '') or type(exc).__name__}: {str(exc)[:300]}"
+    frames = getattr(exc, "frames", ())
+    if frames and isinstance(frames[-1], dict) and frames[-1].get("code"):
+        text += f" (line {frames[-1].get('line')}: {str(frames[-1]['code']).strip()[:120]})"
+    return text
+
+
+def call(function, case, hint=""):
+    """``function(*case.values())``; an error it raises fails the test, naming the call."""
+    __tracebackhide__ = True
+    try:
+        return function(*case.values())
+    except Exception as exc:  # the code's error, told with the inputs that caused it
+        if told_by_grader(exc):
+            raise
+        fail(f"{label(function, case)} raised {raised(exc)}", hint)
+
+
+def expect(function, case, expected, hint="", returns=None, rtol=1e-5, atol=1e-8):
+    """Call ``function`` on ``case`` (argument name -> value); fail unless it returns
+    ``expected`` (shape and values, within rtol/atol), of the type ``returns`` if given
+    (``float``, ``list`` or ``np.ndarray``). Returns the value."""
+    __tracebackhide__ = True
+    got = call(function, case, hint)
+    expected = np.asarray(expected, dtype=float)
+    array = numbers(got)
+    if array is None:
+        fail(f"{label(function, case)} returned {show(got)}, which is not a number or an "
+             "array of numbers.", "return the result (a missing `return`? a print instead?).")
+    if array.shape == expected.shape and np.allclose(array, expected, rtol=rtol, atol=atol):
+        if returns is None or isinstance(got, returns):
+            return got
+        fail(f"{label(function, case)} returned the right values as a {type(got).__name__}; "
+             f"return a {returns.__name__}, as the contract asks.", hint)
+    lines = [label(function, case), f"  expected {show(expected)}", f"  got      {show(got)}"]
+    if array.shape != expected.shape:
+        lines.append(f"  The shape is wrong: expected {expected.shape}, got {array.shape}.")
+    fail("\n".join(lines), hint)
+
+
+def expect_raises(function, case, error, why):
+    """Fail unless ``function`` raises ``error`` on the invalid ``case``; ``why`` says why
+    the inputs are invalid (the hint when it returns or raises something else)."""
+    __tracebackhide__ = True
+    try:
+        got = function(*case.values())
+    except error as exc:
+        if not told_by_grader(exc):
+            return
+        raise
+    except Exception as exc:
+        if told_by_grader(exc):
+            raise
+        fail(f"{label(function, case)} raised {raised(exc)}; expected {error.__name__}.",
+             why)  # fmt: skip
+    fail(f"{label(function, case)} returned {show(got)} instead of raising "
+         f"{error.__name__}.", why)  # fmt: skip

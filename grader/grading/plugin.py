@@ -96,8 +96,13 @@ class GradingPlugin:
         else:
             status, output = classify(call.excinfo, hidden)
         doc = (item.function.__doc__ or "").strip().splitlines()
-        if doc and status != "passed" and not output.startswith(doc[0]):
-            output = f"{doc[0]}\n{output}" if output else doc[0]
+        description = doc[0].strip() if doc else ""
+        if description and status != "passed" and not output.startswith(description):
+            output = f"{description}\n{output}" if output else description
+        # The misconception's hint, as the check that failed gave it (never read back from
+        # the text): what a hidden test shows under the default feedback policy.
+        exc = call.excinfo.value if call.excinfo is not None else None
+        hint = exc.hint if isinstance(exc, Mismatch) else ""
         return TestResult(
             name=item.name,
             score=max_score if status == "passed" else 0.0,
@@ -108,6 +113,8 @@ class GradingPlugin:
             function=function,
             hidden=hidden,
             duration=round(report.duration, 4),
+            hint=str(hint)[:500] if status != "passed" else "",
+            description=description[:300],
         )
 
 

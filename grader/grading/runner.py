@@ -16,7 +16,7 @@ from grader import __version__
 from grader.errors import GraderError
 from grader.grading.proxy import StudentModule
 from grader.grading.session import Session, Unavailable
-from grader.grading.submission import Submission
+from grader.grading.submission import Submission, settle_outcome
 from grader.outputs.report import Report
 from grader.sandbox.levels import Level
 from grader.sandbox.limits import Limits
@@ -53,10 +53,7 @@ def grade_submission(
         grader_version=__version__,
         isolation=level.name,
     )
-    if session.unavailable:
-        report.status, report.problem = "not_runnable", session.unavailable.reason
-    if session.load_report:
-        report.load_errors = list(session.load_report.get("errors") or [])
+    settle_outcome(report, submission, session.unavailable, session.load_report)
     report.total()
     report.execution_time = round(time.perf_counter() - started, 3)
     return report

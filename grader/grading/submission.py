@@ -34,6 +34,10 @@ class Submission:
     raw: bytes = field(repr=False)
     skipped: list[str] = field(default_factory=list)  # magics and shell lines not run
     problem: str | None = None  # why it cannot run at all (empty, not UTF-8, bad notebook)
+    problem_kind: str = ""  # the same as data (a key of grader.outputs.report.PROBLEM_KINDS)
+    # A notebook's cell numbers, one per code cell in ``cells``: the cell's place among all
+    # the notebook's cells, counted from 1 (what "cell N" means in every message).
+    cell_numbers: list[int] = field(default_factory=list)
 
     def load_request(self) -> LoadRequest:
         return LoadRequest(self.stage, f"{self.stage}.py", self.cells, self.raw)
@@ -107,10 +111,10 @@ def read_submission(stage: str, path: str | Path) -> Submission:
     raw = read_student_file(path)
     if len(raw) > MAX_SUBMISSION_BYTES:
         limit = MAX_SUBMISSION_BYTES // 1024 // 1024
-        return _unrunnable(stage, path, f"the file is over the {limit} MiB limit")
+        return _unrunnable(stage, path, f"the file is over the {limit} MiB limit", "too_large")
     kind = "ipynb" if path.suffix == ".ipynb" else "py"
     if not raw.strip():
-        return _unrunnable(stage, path, "the file is empty", kind, raw)
+        return _unrunnable(stage, path, "the file is empty", "empty", kind, raw)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -118,13 +122,15 @@ def read_submission(stage: str, path: str | Path) -> Submission:
             stage,
             path,
             f"the file is not UTF-8 text (byte {exc.start}): save it as UTF-8",
+            "not_text",
             kind,
             raw,
         )
     if "\x00" in text:
         return _unrunnable(
-            stage, path, "the file holds binary data (NUL bytes), not Python code", kind, raw
-        )
+            stage, path, "the file holds binary data (NUL bytes), not Python code", "not_text",
+            kind, raw,
+        )  # fmt: skip
     if kind == "py":
         return Submission(stage, path, kind, [text], raw)
     return _read_notebook(stage, path, text, raw)
@@ -163,8 +169,8 @@ def _code_lines(cells: list[str]) -> list[str]:
     return [line.rstrip() for cell in cells for line in cell.splitlines() if line.strip()]
 
 
-def _unrunnable(stage, path, problem, kind="py", raw=b""):
-    return Submission(stage, path, kind, [], raw, problem=problem)
+def _unrunnable(stage, path, problem, problem_kind, kind="py", raw=b""):
+    return Submission(stage, path, kind, [], raw, problem=problem, problem_kind=problem_kind)
 
 
 def _read_notebook(stage, path, text, raw) -> Submission:
@@ -178,13 +184,14 @@ def _read_notebook(stage, path, text, raw) -> Submission:
         count = 0  # nbformat says what is wrong, below
     if count > MAX_CELLS:
         return _unrunnable(stage, path, f"the notebook has {count} cells, over the limit of "
-                           f"{MAX_CELLS}", "ipynb", raw)  # fmt: skip
+                           f"{MAX_CELLS}", "not_notebook", "ipynb", raw)  # fmt: skip
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several types for malformed input
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        return _unrunnable(stage, path, f"not a valid Jupyter notebook ({reason})", "ipynb", raw)
-    cells, skipped, not_listed = [], [], 0
+        return _unrunnable(stage, path, f"not a valid Jupyter notebook ({reason})",
+                           "not_notebook", "ipynb", raw)  # fmt: skip
+    cells, numbers, skipped, not_listed = [], [], [], 0
     for number, cell in enumerate(notebook.get("cells", []), start=1):
         if cell.get("cell_type") != "code":
             continue
@@ -196,11 +203,13 @@ def _read_notebook(stage, path, text, raw) -> Submission:
         skipped += [f"cell {number}: {line.strip()[:200]}" for line in dropped[:room]]
         not_listed += len(dropped[room:])
         cells.append(code)
+        numbers.append(number)
     if not cells:
-        return _unrunnable(stage, path, "the notebook has no code cells", "ipynb", raw)
+        return _unrunnable(stage, path, "the notebook has no code cells", "not_notebook",
+                           "ipynb", raw)  # fmt: skip
     if not_listed:
         skipped.append(f"... and {not_listed} more magic or shell lines")
-    return Submission(stage, path, "ipynb", cells, raw, skipped)
+    return Submission(stage, path, "ipynb", cells, raw, skipped, cell_numbers=numbers)
 
 
 def strip_magics(source: str) -> tuple[str, list[str]]:
@@ -232,3 +241,81 @@ def definition_lines(path: Path) -> dict[str, int]:
         return {}
     text = read_student_file(path).decode("utf-8", "replace")
     return {m.group(1): text.count("\n", 0, m.start()) + 1 for m in _DEFINITION.finditer(text)}
+
+
+# ---------------------------------------------------------------- what came of loading it
+
+_CELL_LABEL = re.compile(r"\[cell (\d{1,6})\]$")  # the runtime's file label of a cell
+
+
+def locate_error(submission: Submission, error: dict) -> dict:
+    """A load error of the student process (plain data, already bounded) as the student
+    reads it: ``kind`` (syntax_error, import_error, load_error), ``type``, ``message``,
+    ``file``, ``cell`` (the notebook's own cell number, the one every message uses),
+    ``line`` and ``code``, the offending source line taken from the grader's copy of the
+    submission (the student process cannot read its cells back from files)."""
+    from grader.outputs.report import LOAD_ERROR_KINDS
+
+    frames = [f for f in error.get("frames") or [] if isinstance(f, dict)]
+    last = frames[-1] if frames else {}
+    index = error.get("cell") if type(error.get("cell")) is int else None
+    label = _CELL_LABEL.search(str(last.get("file", "")))
+    if label:  # the deepest line may sit in another cell than the one that was running
+        index = int(label.group(1))
+    line = last.get("line") if type(last.get("line")) is int else None
+    code = str(last.get("code") or "")
+    position = (index or 1) - 1
+    if 0 <= position < len(submission.cells) and line and line > 0:
+        lines = submission.cells[position].splitlines()
+        code = lines[line - 1] if line <= len(lines) else code
+    cell = None
+    if index is not None and 0 < index <= len(submission.cell_numbers):
+        cell = submission.cell_numbers[index - 1]
+    kind = str(error.get("type", ""))
+    return {
+        "kind": LOAD_ERROR_KINDS.get(kind, "load_error"),
+        "type": kind,
+        "message": str(error.get("message", "")),
+        "file": submission.path.name,
+        "cell": cell,
+        "line": line,
+        "code": code.strip()[:200],
+        "frames": frames,
+    }
+
+
+def settle_outcome(report, submission: Submission, unavailable, load_report) -> None:
+    """Decide the report's outcome from what came of loading the submission.
+
+    One rule: the submission *could not run* (``not_runnable``) when nothing of it could
+    be loaded: it could not be read or run (``submission.problem``), its loading crashed or
+    ran out of time (``unavailable``), or it left none of the stage's names defined (a
+    syntax error in a .py, a failed import at its top, ...). Otherwise it is ``graded``,
+    with its load errors and missing names listed; each test of a missing name has failed
+    on its own."""
+    from grader.outputs.report import PROBLEM_KINDS
+
+    errors = [locate_error(submission, e) for e in (load_report or {}).get("errors") or []]
+    report.load_errors = errors
+    if submission.problem:
+        report.status, report.problem_kind = "not_runnable", submission.problem_kind
+        report.problem = submission.problem
+        return
+    if unavailable is not None:
+        report.status, report.problem_kind = "not_runnable", "load_failed"
+        report.problem = unavailable.reason
+        return
+    if load_report is None:
+        return  # no test asked for the student process: nothing is known of its loading
+    names = get_stage(submission.stage).functions()
+    defined = set(load_report.get("names") or ())
+    report.missing = [name for name in names if name not in defined]
+    if names and len(report.missing) == len(names):
+        report.status = "not_runnable"
+        if submission.kind == "py" and len(errors) == 1:  # what stopped the file is the cause
+            from grader.outputs.report import format_error
+
+            report.problem_kind, report.problem = errors[0]["kind"], format_error(errors[0])
+        else:
+            report.problem_kind = "nothing_defined"
+            report.problem = f"{PROBLEM_KINDS['nothing_defined']} ({', '.join(names)})"

@@ -8,7 +8,7 @@ canvas_import.csv      the same scores in Canvas's gradebook import format
 results/<file>.json    the ``grade run --format json`` document of each student, with the
                        student's id and how their submission was handed in (``handed_in``)
 feedback/<file>.md|html  what the student reads: score, each test with its message;
-                       hidden tests by name and result only
+                       of hidden tests what the hidden-feedback policy allows
                        (<file> is ``grader.inert.file_stem(id)``: one per id, the same
                        on every run; the gradebook's ``file`` column gives it)
 summary.html           the class: who was not graded and why, score histogram (inline
@@ -40,7 +40,7 @@ from grader.grading.discovery import Entry, Problem
 from grader.grading.lateness import LatePolicy, parse_late_policy
 from grader.outputs.feedback import feedback_html, feedback_markdown
 from grader.outputs.gradebook import class_rows, safe_name, write_canvas_import, write_gradebook
-from grader.outputs.report import Report, TestResult
+from grader.outputs.report import DEFAULT_HIDDEN_FEEDBACK, Report, TestResult
 from grader.outputs.roster import Roster
 from grader.outputs.summary import class_summary, summary_html
 
@@ -170,8 +170,10 @@ def merged(result, outdir: Path):
     return whole
 
 
-def write_all(result, outdir: Path, show_hidden_messages: bool = False):
-    """Write (update) the folder for ``result``; returns the whole class written."""
+def write_all(result, outdir: Path, hidden_feedback: str = DEFAULT_HIDDEN_FEEDBACK):
+    """Write (update) the folder for ``result``; returns the whole class written. The
+    feedback shows of hidden tests what ``hidden_feedback`` (none, hints, full) allows, the
+    results documents everything (they are the teacher's)."""
     outdir.mkdir(parents=True, exist_ok=True)
     whole = merged(result, outdir)
     (outdir / "results").mkdir(exist_ok=True)
@@ -185,10 +187,10 @@ def write_all(result, outdir: Path, show_hidden_messages: bool = False):
         data["handed_in"] = _entry_dict(getattr(item, "entry", None))
         (outdir / "results" / f"{name}.json").write_text(json.dumps(data, indent=2), "utf-8")
         (outdir / "feedback" / f"{name}.md").write_text(
-            feedback_markdown(item.student, item.report, show_hidden_messages), "utf-8"
+            feedback_markdown(item.student, item.report, hidden_feedback), "utf-8"
         )
         (outdir / "feedback" / f"{name}.html").write_text(
-            feedback_html(item.student, item.report, show_hidden_messages), "utf-8"
+            feedback_html(item.student, item.report, hidden_feedback), "utf-8"
         )
     _remove_others(outdir, written)
     rows = class_rows(whole)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from grader.outputs import inert
-from grader.outputs.report import Report, render_text
+from grader.outputs.report import DEFAULT_HIDDEN_FEEDBACK, Report, render_text
 
 
 def to_junit(report: Report) -> str:
@@ -49,35 +49,39 @@ def to_junit(report: Report) -> str:
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)
 
 
-def to_prairielearn(report: Report, show_hidden: bool = False) -> dict:
+def to_prairielearn(report: Report, hidden_feedback: str = DEFAULT_HIDDEN_FEEDBACK,
+                    show_hidden: bool | None = None) -> dict:  # fmt: skip
     """PrairieLearn's external grader results.json: the score as a fraction in [0, 1].
 
-    PrairieLearn shows this document to the student as it is, so a hidden test appears by
-    name, points and result only: its inputs, expected values and hint stay out unless the
-    instructor asks for them (``show_hidden``).
-    """
+    PrairieLearn shows this document to the student as it is, so a hidden test shows what
+    the hidden-feedback policy allows (``hints`` by default: what it checks, the function
+    and the hint, never its inputs or expected values). ``show_hidden`` is the former flag
+    (True: ``full``, False: ``none``)."""
+    if show_hidden is not None:
+        hidden_feedback = "full" if show_hidden else "none"
+    shown = report.for_students(hidden_feedback)
     tests = []
-    for t in report.tests:
-        shown = show_hidden or not t.hidden
-        if shown:
-            output, message = t.output, _first_line(t.output)
+    for t in shown.tests:
+        if t.status == "passed":
+            message = "passed"
+        elif t.output:
+            message = _first_line(t.output)
         else:
-            output = ""
-            message = "passed" if t.status == "passed" else f"{t.status} (hidden test: no details)"
+            message = f"{t.status} (hidden test: no details)"
         description = t.function or report.assignment
         tests.append({
             "name": t.name,
             "description": f"{description} (hidden test)" if t.hidden else description,
             "points": t.score,
             "max_points": t.max_score,
-            "output": output,
+            "output": t.output if t.status != "passed" else "",
             "message": message,
         })  # fmt: skip
     return {
         "gradable": report.status != "not_runnable",
         "score": round(report.score / report.max_score, 6) if report.max_score else 0.0,
         "output": report.summary(),
-        "format_errors": [report.problem] if report.problem else [],
+        "format_errors": [report.reason()] if report.status == "not_runnable" else [],
         "tests": tests,
     }
 

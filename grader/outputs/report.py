@@ -1,16 +1,52 @@
 """Grading results as plain dataclasses, and their renderings (JSON, text).
 
-Three outcomes are kept apart: the submission could not run at all
-(``Report.status == "not_runnable"``, with ``problem``), a test failed or errored
-(``TestResult.status`` of ``failed``, ``error`` or ``timeout``), a test passed.
+Three outcomes are kept apart, and named the same way in every output:
+
+- the submission **could not run** (``Report.status == "not_runnable"``): nothing of it
+  could be loaded. ``problem_kind`` says why as data (one of ``PROBLEM_KINDS``: empty,
+  too large, not text, not a notebook, a syntax error or failed import that left none of
+  the stage's names defined, ...) and ``problem`` in words, with file, cell and line;
+- a test **failed** (``TestResult.status`` of ``failed``, ``error`` or ``timeout``);
+- a test **passed**.
+
+A submission that loaded in part is ``graded``: its ``load_errors`` (each a dict with
+``kind``, ``type``, ``message``, ``file``, ``cell``, ``line``, ``code``) and the names it
+does not define (``missing``) are listed, and each test of a missing name fails on its own.
+``Report.reason()`` is the one-line account of all this (the gradebook's error column).
+
+What a student may read of a hidden test is a policy (``HIDDEN_FEEDBACK``), applied once by
+``Report.for_students``, so that every output shows the same.
 """
 
+import copy
 import json
 from dataclasses import asdict, dataclass, field
 
 from grader.outputs import inert
 
 STATUSES = ("passed", "failed", "error", "timeout")
+
+# Why a submission could not run, as data (``Report.problem_kind``).
+PROBLEM_KINDS = {
+    "empty": "the file is empty",
+    "too_large": "the file is too large",
+    "not_text": "the file is not UTF-8 text",
+    "not_notebook": "not a usable Jupyter notebook",
+    "syntax_error": "a syntax error",
+    "import_error": "an import that failed",
+    "load_error": "an error while loading",
+    "load_failed": "the code crashed or ran out of time while loading",
+    "nothing_defined": "none of the stage's names is defined",
+}
+LOAD_ERROR_KINDS = {"SyntaxError": "syntax_error", "IndentationError": "syntax_error",
+                    "TabError": "syntax_error", "ModuleNotFoundError": "import_error",
+                    "ImportError": "import_error"}  # fmt: skip
+
+# How much of a hidden test a student reads: ``none`` (name, points and result), ``hints``
+# (also what the test checks, the function and the misconception's hint; never the hidden
+# inputs or expected values), ``full`` (the whole message).
+HIDDEN_FEEDBACK = ("none", "hints", "full")
+DEFAULT_HIDDEN_FEEDBACK = "hints"
 
 
 @dataclass
@@ -26,6 +62,26 @@ class TestResult:
     function: str = ""  # the student function the test is about
     hidden: bool = False  # from a hidden suite (its source is never shown)
     duration: float = 0.0
+    hint: str = ""  # the misconception's hint, as data (also at the end of ``output``)
+    description: str = ""  # what the test checks (its docstring's first line)
+
+    def shown(self, policy: str = "full") -> str:
+        """What a student reads of this test's failure under the hidden-feedback ``policy``
+        (a public test's message is always shown whole)."""
+        if self.status == "passed" or not self.hidden or policy == "full":
+            return "" if self.status == "passed" else self.output
+        if policy == "none":
+            return ""
+        if policy != "hints":
+            raise ValueError(f"unknown hidden-feedback policy {policy!r}: {HIDDEN_FEEDBACK}")
+        lines = [self.description] if self.description else []
+        if self.function:
+            lines.append(f"Function: {self.function}")
+        if self.status == "timeout":
+            lines.append("It ran out of time.")
+        lines.append(f"Hint: {self.hint}" if self.hint else
+                     "(the inputs and expected values of hidden tests are not shown)")  # fmt: skip
+        return "\n".join(lines)
 
 
 @dataclass
@@ -38,9 +94,12 @@ class Report:
     max_score: float = 0.0
     execution_time: float = 0.0
     status: str = "graded"  # graded | not_runnable
-    problem: str = ""  # why the submission could not run, when it could not
+    problem: str = ""  # why the submission could not run, when it could not (in words)
+    problem_kind: str = ""  # the same as data: a key of PROBLEM_KINDS
     tests: list[TestResult] = field(default_factory=list)
+    # kind, type, message, file, cell, line, code (see submission.locate_error)
     load_errors: list[dict] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # the stage's names it does not define
     skipped: list[str] = field(default_factory=list)  # notebook magics / shell lines not run
     stdout: str = ""
     stderr: str = ""
@@ -56,6 +115,43 @@ class Report:
     def percent(self) -> float:
         return 100.0 * self.score / self.max_score if self.max_score else 0.0
 
+    def reason(self) -> str:
+        """One line saying what kept the submission from full grading, or "": why it could
+        not run, else its load errors and the names it does not define. What the gradebook's
+        error column, a summary table or a log line shows."""
+        runnable = self.status != "not_runnable"
+        parts = [] if runnable else [self.problem or PROBLEM_KINDS.get(self.problem_kind, "")]
+        listed = self.listed_load_errors()
+        parts += [format_error(error) for error in listed[:3]]
+        if len(listed) > 3:
+            parts.append(f"and {len(listed) - 3} more load errors")
+        if self.missing and runnable:
+            parts.append("does not define " + ", ".join(self.missing))
+        return "; ".join(part for part in parts if part)
+
+    def listed_load_errors(self) -> list[dict]:
+        """The load errors to list besides ``problem``: all of them, except the first when
+        it is what ``problem`` tells (the cause of a submission that could not run)."""
+        caused = self.problem_kind in (*LOAD_ERROR_KINDS.values(), "load_error")
+        if self.status == "not_runnable" and caused:
+            return self.load_errors[1:]
+        return self.load_errors
+
+    def for_students(self, policy: str = DEFAULT_HIDDEN_FEEDBACK) -> "Report":
+        """A copy of the report holding only what students may read of the hidden tests
+        under ``policy`` (see HIDDEN_FEEDBACK): every output for students renders this."""
+        if policy not in HIDDEN_FEEDBACK:
+            raise ValueError(f"unknown hidden-feedback policy {policy!r}: {HIDDEN_FEEDBACK}")
+        shown = copy.copy(self)
+        shown.tests = []
+        for test in self.tests:
+            test = copy.copy(test)
+            if test.hidden and policy != "full":
+                test.output = test.shown(policy)
+                test.hint = test.hint if policy == "hints" else ""
+            shown.tests.append(test)
+        return shown
+
     def summary(self, clean=str) -> str:
         """A short overall message for the student (Gradescope's top-level ``output``).
 
@@ -63,10 +159,13 @@ class Report:
         skipped lines): a renderer passes its sanitiser, JSON keeps the text as it came.
         """
         lines = []
-        if self.problem:
-            lines.append(f"The submission could not run: {clean(self.problem)}")
-        for error in self.load_errors:
+        if self.status == "not_runnable":
+            problem = self.problem or PROBLEM_KINDS.get(self.problem_kind, "")
+            lines.append(f"The submission could not run: {clean(problem)}")
+        for error in self.listed_load_errors():
             lines.append("While loading: " + format_error(error, clean))
+        if self.missing and self.status != "not_runnable":
+            lines.append("Not defined (their tests fail): " + ", ".join(map(clean, self.missing)))
         if self.skipped:
             lines.append(
                 "Not run (IPython magics / shell commands): "
@@ -102,18 +201,36 @@ class Report:
         return data
 
 
+def error_place(error: dict, clean=str) -> str:
+    """Where a load error happened: ``neuron.ipynb, cell 4, line 2`` (what is known of it)."""
+    parts = [clean(str(error["file"])[:100])] if error.get("file") else []
+    if error.get("cell"):
+        parts.append(f"cell {error['cell']}")
+    if error.get("line"):
+        parts.append(f"line {error['line']}")
+    return ", ".join(parts)
+
+
 def format_error(error: dict, clean=str) -> str:
-    """An error reported by the student process, as one or two readable lines; ``clean``
-    is applied to each piece of student text in it (type, message, code line)."""
-    where = ""
+    """An error reported by the student process, as one readable line; ``clean`` is applied
+    to each piece of student text in it. A load error (see
+    ``grader.grading.submission.locate_error``) reads ``neuron.ipynb, cell 4, line 2:
+    NameError: ... (the line: ...)``; an error raised in a call, located by the last of its
+    ``frames``, ``ValueError: ... (line 14: ...)``."""
+    kind = clean(error.get("type", "Error"))
+    text = f"{kind}: {clean(str(error.get('message', ''))[:300])}"
+    if "kind" in error:  # located (file, cell, line, code)
+        code = clean(str(error.get("code") or "").strip()[:120])
+        place = error_place(error, clean)
+        text = f"{place}: {text}" if place else text
+        return f"{text} (the line: {code})" if code else text
+    if error.get("cell"):
+        text = f"cell {error['cell']}: {text}"
     frames = error.get("frames") or []
     if frames:
-        last = frames[-1]
-        code = clean(str(last.get("code", "")).strip()[:120])
-        where = f" (line {last.get('line')}: {code})"
-    cell = f"cell {error['cell']}: " if error.get("cell") else ""
-    kind = clean(error.get("type", "Error"))
-    return f"{cell}{kind}: {clean(str(error.get('message', ''))[:300])}{where}"
+        code = clean(str(frames[-1].get("code", "")).strip()[:120])
+        text += f" (line {frames[-1].get('line')}: {code})"
+    return text
 
 
 def render_text(report: Report, verbose: bool = True) -> str:

@@ -9,6 +9,8 @@ import zipfile
 from pathlib import Path
 
 from grader.course import PROJECT_ROOT, get_stage
+from grader.errors import GraderError
+from grader.outputs.report import DEFAULT_HIDDEN_FEEDBACK, HIDDEN_FEEDBACK
 from grader.platforms.wheel import package_files, runtime_requires, write_wheel
 
 SETUP_SH = """#!/usr/bin/env bash
@@ -75,7 +77,8 @@ results="$root/results/results.json"
 mkdir -p "$root/results"
 rm -f "$results"
 "$grade" run {stage} "$root/submission" --format gradescope --timeout {timeout} \\
-    --output "$results" > /dev/null 2> "$root/results/grader.err"
+    --hidden-feedback {hidden_feedback} --output "$results" \\
+    > /dev/null 2> "$root/results/grader.err"
 # A results.json in every case: the grader's message when it could not grade, and who
 # handed the submission in, and when (submission_metadata.json).
 "$python" -m grader.platforms.gradescope_results finish "$root" || [ -s "$results" ] \\
@@ -84,8 +87,14 @@ rm -f "$results"
 """
 
 
-def gradescope_zip(stage: str, output: Path, timeout: float = 10.0) -> Path:
-    """The autograder zip for one stage."""
+def gradescope_zip(stage: str, output: Path, timeout: float = 10.0,
+                   hidden_feedback: str = DEFAULT_HIDDEN_FEEDBACK) -> Path:  # fmt: skip
+    """The autograder zip for one stage. ``hidden_feedback`` (none, hints, full) is what the
+    results show of a failed hidden test; each test keeps the Gradescope ``visibility`` of
+    its suite (hidden tests: after the due date), so the policy decides what is shown and
+    the visibility when."""
+    if hidden_feedback not in HIDDEN_FEEDBACK:
+        raise GraderError(f"--hidden-feedback is one of {', '.join(HIDDEN_FEEDBACK)}")
     found = get_stage(stage)
     with tempfile.TemporaryDirectory(prefix="neurograde-export-") as scratch:
         files = {}
@@ -97,8 +106,9 @@ def gradescope_zip(stage: str, output: Path, timeout: float = 10.0) -> Path:
         with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as bundle:
             _add(bundle, "setup.sh", SETUP_SH.format(wheel=wheel.name, stage=stage),
                  executable=True)  # fmt: skip
-            _add(bundle, "run_autograder",
-                 RUN_AUTOGRADER.format(stage=stage, timeout=timeout), executable=True)  # fmt: skip
+            run = RUN_AUTOGRADER.format(stage=stage, timeout=timeout,
+                                        hidden_feedback=hidden_feedback)  # fmt: skip
+            _add(bundle, "run_autograder", run, executable=True)
             bundle.write(wheel, wheel.name)
     return output
 

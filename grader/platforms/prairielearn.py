@@ -15,7 +15,8 @@ on PrairieLearn's grader fleet, and the grading job that runs there.
 PrairieLearn then runs ``run.sh`` for each submission, which runs ``python3 -m
 grader.platforms.prairielearn /grade``: the files in ``/grade/student`` are graded and the
 results written to ``/grade/results/results.json``, which PrairieLearn shows to the student
-as it is: hidden tests appear by name and result only (``show_hidden_messages`` shows more).
+as it is: of a failed hidden test, what the export's hidden-feedback policy allows (``hints``
+by default: what it checks, the function and the hint, never its inputs or expected values).
 ``GRADE_ROOT`` lets a test run the entry point against a fake ``/grade`` tree.
 """
 
@@ -30,6 +31,7 @@ from pathlib import Path
 from grader.course import PROJECT_ROOT, get_stage
 from grader.errors import GraderError
 from grader.outputs.formats import to_prairielearn
+from grader.outputs.report import DEFAULT_HIDDEN_FEEDBACK, HIDDEN_FEEDBACK
 from grader.platforms.wheel import package_files, runtime_requires, write_wheel
 
 DEFAULT_IMAGE = "YOUR-DOCKERHUB-USER/neurograde"  # the instructor pushes the image here
@@ -86,9 +88,17 @@ README = """# neurograde on PrairieLearn: stage {stage}
 2. Copy `serverFilesCourse/neurograde/` and `questions/neurograde-{stage}/` into the course
    repository (same paths), and add the question to an assessment.
 3. PrairieLearn runs `/grade/serverFilesCourse/neurograde/run.sh` for each submission; the
-   student sees the score and each test by name. Failing hidden tests show no inputs,
-   expected values or hints {hidden}.
+   student sees the score and each test by name. {hidden}
 """
+
+HIDDEN_WORDS = {
+    "none": "Failing hidden tests show no details: no inputs, expected values or hints "
+            "(this export: --hidden-feedback none).",
+    "hints": "Failing hidden tests show what they check, the function and the hint, never "
+             "their inputs or expected values (this export: --hidden-feedback hints).",
+    "full": "Failing hidden tests show their whole message, inputs and expected values "
+            "included (this export: --hidden-feedback full).",
+}
 
 
 def _info(stage: str, image: str, timeout: int) -> dict:
@@ -123,12 +133,18 @@ def export(
     image: str = DEFAULT_IMAGE,
     timeout: float = 10.0,
     job_timeout: int = 120,
-    show_hidden_messages: bool = False,
+    show_hidden_messages: bool | None = None,
+    hidden_feedback: str = DEFAULT_HIDDEN_FEEDBACK,
 ) -> Path:
     """Write the PrairieLearn files for ``stage`` into ``outdir`` (a new or empty folder).
 
     ``timeout`` bounds one call into the student's code; ``job_timeout`` the whole grading
-    job (PrairieLearn allows at most 600 s)."""
+    job (PrairieLearn allows at most 600 s). ``hidden_feedback``: what students see of a
+    failed hidden test (none, hints, full); ``show_hidden_messages`` is its former flag."""
+    if show_hidden_messages is not None:
+        hidden_feedback = "full" if show_hidden_messages else "none"
+    if hidden_feedback not in HIDDEN_FEEDBACK:
+        raise GraderError(f"--hidden-feedback is one of {', '.join(HIDDEN_FEEDBACK)}")
     get_stage(stage)
     if outdir.exists() and any(outdir.iterdir()):
         raise GraderError(f"{outdir} is not empty: choose a new folder")
@@ -138,7 +154,7 @@ def export(
     (question / "tests").mkdir(parents=True)
     (question / "info.json").write_text(json.dumps(_info(stage, image, job_timeout), indent=2))
     (question / "question.html").write_text(QUESTION_HTML.format(stage=stage))
-    config = {"stage": stage, "timeout": timeout, "show_hidden_messages": show_hidden_messages}
+    config = {"stage": stage, "timeout": timeout, "hidden_feedback": hidden_feedback}
     (question / "tests" / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
     server = outdir / "serverFilesCourse" / "neurograde"
     server.mkdir(parents=True)
@@ -151,14 +167,23 @@ def export(
     wheel = write_wheel(outdir / "image", "neurograde", files, runtime_requires(),
                         "neurograde's grader, hidden suites and reference")  # fmt: skip
     (outdir / "image" / "Dockerfile").write_text(DOCKERFILE.format(image=image, wheel=wheel.name))
-    hidden = "(export with --show-hidden-messages to show them)"
-    if show_hidden_messages:
-        hidden = "(this export shows them: --show-hidden-messages)"
+    hidden = HIDDEN_WORDS[hidden_feedback]
     (outdir / "README.md").write_text(README.format(stage=stage, image=image, hidden=hidden))
     return outdir
 
 
 # ---------------------------------------------------------------- the grading job
+
+
+def config_policy(config: dict) -> str:
+    """The hidden-feedback policy of a job's config (an export before the policy wrote
+    ``show_hidden_messages``: true meant ``full``, false ``none``)."""
+    policy = config.get("hidden_feedback")
+    if policy in HIDDEN_FEEDBACK:
+        return policy
+    if "show_hidden_messages" in config:
+        return "full" if config["show_hidden_messages"] else "none"
+    return DEFAULT_HIDDEN_FEEDBACK
 
 
 def not_gradable(message: str) -> dict:
@@ -206,7 +231,7 @@ def grade_job(root: Path) -> dict:
         # /grade (tests, results) does not exist for the student process: it sees only what
         # running it needs (the sandbox's allowlist).
         report = grade(stage, root / "student", limits=Limits(timeout=float(config["timeout"])))
-        results = to_prairielearn(report, bool(config.get("show_hidden_messages")))
+        results = to_prairielearn(report, config_policy(config))
     except GraderError as exc:  # no submission, or not one the grader can read
         results = not_gradable(f"Not graded: {exc}")
     except Exception:  # an infrastructure failure: the student is not penalised for it

@@ -30,7 +30,13 @@ call::
 Module-level names the fixture reads (all optional): ``REFERENCE`` (the oracle),
 ``HINTS`` and ``RAISE_HINTS`` (per function name: the hints of wrong values, and of
 errors raised on valid input), ``TOLERANCE`` (per function: ``{"rtol": .., "atol": ..}``
-or a callable ``case -> dict``).
+or a callable ``case -> dict``), ``UPSTREAM`` (per function: the functions it builds on,
+each with ``case -> [its cases]``, a case being a dict or ``(dict, options of close)`` such
+as ``on=`` and ``expected=`` for a method; a wrong value is blamed on the first of them that
+is already wrong on the same data, so the hint names the function where the mistake is).
+
+Every failure is a ``Mismatch`` whose hint is also data (``Mismatch.hint``), so that the
+feedback on a hidden test can show its hint without its inputs or expected values.
 """
 
 import re
@@ -40,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.errors import Mismatch, StudentRaised
+from grader.errors import Mismatch, StudentError, StudentRaised
 from grader.grading.proxy import RemoteCallable, RemoteObject
 from grader.student.wire import Unsupported
 from grader.suites.gradcheck import numerical_gradient, relative_error  # noqa: F401 (for suites)
@@ -125,6 +131,15 @@ class RaiseHint:
         return cls(applies, text)
 
 
+def mismatch(text: str, hint: str = "") -> Mismatch:
+    """The failure of a check: ``text`` (function, input, expected, got) and the hint, which
+    ends the message (``  Hint: ...``) and is kept as data (``Mismatch.hint``), so that
+    feedback can show the hint of a hidden test without its inputs or values."""
+    exc = Mismatch(f"{text}\n  Hint: {hint}" if hint else text)
+    exc.hint, exc.body = hint, text
+    return exc
+
+
 def first_hint(hints, *args) -> str:
     """The text of the first hint that applies, or ""."""
     for hint in hints:
@@ -152,9 +167,13 @@ def summarize(value, limit=160) -> str:
         return "None"
     if isinstance(value, np.ndarray | np.generic) or type(value) in (list, tuple, float, int, bool):
         try:
-            array = np.asarray(value, dtype=float)
+            array = numeric_array(value)
         except (TypeError, ValueError):
             return f"a {type(value).__name__} that is not numeric"
+        if array.ndim == 0 and array.dtype.kind == "f":  # a float shows as one: 4.0, not 4.
+            number = float(array)
+            text = repr(number) if len(repr(number)) <= 12 else f"{number:.6g}"
+            return text if any(c in text for c in ".eni") else text + ".0"
         with np.printoptions(precision=5, threshold=8, edgeitems=2, linewidth=limit):
             text = np.array2string(array, separator=", ")
         text = " ".join(text.split())
@@ -165,6 +184,18 @@ def summarize(value, limit=160) -> str:
         return f"{text} (shape {array.shape})" if array.ndim else text
     text = repr(value)
     return text[: limit - 3] + "..." if len(text) > limit else text
+
+
+def numeric_array(value) -> np.ndarray:
+    """``value`` as an array that keeps its kind of number: integers and booleans stay as
+    they are, so that ``epochs=4`` reads as the int it is (not ``4.``); anything else is
+    read as floats. Raises TypeError or ValueError when it is not numeric."""
+    array = np.asarray(value)
+    if array.dtype.kind in "biuf":
+        return array
+    if array.dtype.kind in "USV":
+        raise TypeError("text is not numeric")
+    return np.asarray(value, dtype=float)
 
 
 def shape_of(value) -> tuple | None:
@@ -256,10 +287,11 @@ def not_numeric(value, limit=100_000) -> str:
 def as_numeric(function: str, got, inputs: dict) -> np.ndarray:
     """``got`` as a float array, or a Mismatch if it is not numeric data at all."""
     if isinstance(got, Unsupported) and got.type_name in ITERATOR_TYPES:
-        raise Mismatch(
+        raise mismatch(
             f"{function}({describe_inputs(inputs)}) returned a {got.type_name} object, not "
-            "the values themselves.\n  Hint: wrap it in list(...), or use square brackets "
-            "[... for ...] (round brackets make a generator)."
+            "the values themselves.",
+            "wrap it in list(...), or use square brackets [... for ...] (round brackets make "
+            "a generator).",
         )
     if isinstance(got, Unsupported | RemoteObject | RemoteCallable) or got is None:
         raise Mismatch(
@@ -335,9 +367,7 @@ def expect_close(
     if not shape_ok:
         lines.append(f"  The shape is wrong: expected {expected.shape}, got {array.shape}.")
     hint = first_hint((*hints, *GENERAL_HINTS), array, expected, dict(inputs))
-    if hint:
-        lines.append(f"  Hint: {hint}")
-    raise Mismatch("\n".join(lines))
+    raise mismatch("\n".join(lines), hint)
 
 
 def expect_true(condition: bool, message: str) -> None:
@@ -355,7 +385,9 @@ def expect_right_too(function: str, check: Callable[[], None]) -> None:
     try:
         check()
     except Mismatch as exc:
-        raise Mismatch(f"{lead}:\n{exc}") from None
+        wrapped = Mismatch(f"{lead}:\n{exc}")
+        wrapped.hint = exc.hint
+        raise wrapped from None
     except StudentRaised as exc:
         raise Mismatch(f"{lead}; on valid input it raised {describe_raised(exc)}") from None
 
@@ -377,9 +409,10 @@ def expect_unchanged(
                 "work on a copy (e.g. `np.array(x, dtype=float)`) or build a new array "
                 "instead of writing into the input."
             )
-            raise Mismatch(
+            raise mismatch(
                 f"{function} modified its argument `{name}`: it was {summarize(original)} "
-                f"and became {summarize(value)}.\n  Hint: {advice}"
+                f"and became {summarize(value)}.",
+                advice,
             )
 
 
@@ -393,10 +426,10 @@ def expect_names_sizes(function: str, message: str, sizes: Sequence[int], inputs
     """The error message names every number in ``sizes`` (as a whole number)."""
     missing = [n for n in sizes if not re.search(rf"(?<![\d.]){n}(?![\d.]|\.\d)", message)]
     if missing:
-        raise Mismatch(
+        raise mismatch(
             f"{function}({describe_shapes(inputs)}) raised ValueError({message[:200]!r}), which "
-            f"does not name the sizes that do not fit ({', '.join(map(str, sizes))}).\n"
-            f"  Hint: {SIZES_HINT}"
+            f"does not name the sizes that do not fit ({', '.join(map(str, sizes))}).",
+            SIZES_HINT,
         )
 
 
@@ -448,13 +481,17 @@ class Check:
     argument name to value, passed positionally in its order.
     """
 
-    def __init__(self, name, student, reference=None, hints=(), raise_hints=(), tolerance=None):
+    def __init__(self, name, student, reference=None, hints=(), raise_hints=(), tolerance=None,
+                 upstream=()):  # fmt: skip
         self.name = name
         self.student = student
         self.reference = reference
         self.hints = hints if callable(hints) else list(hints)
         self.raise_hints = list(raise_hints)
         self.tolerance = tolerance
+        # The functions this one builds on: (their Check, case -> their cases). A wrong
+        # value here is blamed on the first of them that is already wrong on this data.
+        self.upstream = list(upstream)
 
     # -- calling
 
@@ -482,7 +519,8 @@ class Check:
         try:
             reply = target.call_with_args(list(case.values()), **options)
         except StudentRaised as exc:
-            raise self.raised_on_valid(case, exc, name) from None
+            failure = self.raised_on_valid(case, exc, name)
+            raise (failure if name else self.blame_upstream(case, failure)) from None
         warnings = reply.get("warnings")
         warnings = [w for w in warnings if isinstance(w, str)] if isinstance(warnings, list) else []
         numpy_use = None
@@ -503,8 +541,7 @@ class Check:
         """The Mismatch for an error raised on valid inputs, with a hint when one applies."""
         raised = Raised.of(exc)
         text = f"{self.label(case, name)} raised {raised.describe()}"
-        hint = first_hint(self.raise_hints, raised, case)
-        return Mismatch(f"{text}\n  Hint: {hint}" if hint else text)
+        return mismatch(text, first_hint(self.raise_hints, raised, case))
 
     # -- comparing
 
@@ -535,14 +572,52 @@ class Check:
               atol=None):  # fmt: skip
         """The student's value (``got``, or a call on ``case``) equals the reference's
         (``expected``, or the reference on ``case``) within tolerance. Returns ``got``."""
-        if got is ...:
-            got = self.call(case, on=on)
-        if expected is ...:
-            expected = self.expected(case)
-        tolerance = self._tolerance(case, got, expected, rtol, atol)
-        hints = [*hints, *self.hints_for(case)]
-        expect_close(self.name, got, expected, case, hints, what=what, **tolerance)
+        try:
+            if got is ...:
+                got = self.call(case, on=on)
+            if expected is ...:
+                expected = self.expected(case)
+            tolerance = self._tolerance(case, got, expected, rtol, atol)
+            hints = [*hints, *self.hints_for(case)]
+            expect_close(self.name, got, expected, case, hints, what=what, **tolerance)
+        except Mismatch as exc:
+            raise self.blame_upstream(case, exc) from None
         return got
+
+    def blame_upstream(self, case: dict, exc: Mismatch) -> Mismatch:
+        """``exc``, or, when a function this one builds on (``UPSTREAM``) is already wrong
+        on this case's data, a Mismatch that says the mistake starts there: a bug inside
+        ``dense_forward`` is reported on ``dense_forward``, not as a mistake of the
+        two-layer code that calls it. Errors of the upstream call itself (a timeout) leave
+        ``exc`` as it is."""
+        if getattr(exc, "upstream_checked", False) or not self.upstream:
+            return exc
+        exc.upstream_checked = True  # asked once: close() sees the failure of its own call too
+        for check, cases_of in self.upstream:
+            for sub_case in cases_of(case):
+                # A case, or (case, options of close): a method's `on=`, its `expected=`.
+                sub_case, options = sub_case if isinstance(sub_case, tuple) else (sub_case, {})
+                try:
+                    check.close(sub_case, **options)
+                except Mismatch as wrong:
+                    body = getattr(exc, "body", str(exc))
+                    inner = getattr(wrong, "body", str(wrong))
+                    detail = "\n".join("  " + line for line in inner.splitlines())
+                    hint = (
+                        f"{self.name} builds on {check.name}, which is already wrong on this "
+                        f"data: fix {check.name} first (its own tests say how)"
+                    )
+                    hint += f". In {check.name}: {wrong.hint}" if wrong.hint else "."
+                    blamed = mismatch(
+                        f"{body}\n  The mistake starts in {check.name}, which {self.name} "
+                        f"builds on:\n{detail}",
+                        hint,
+                    )
+                    blamed.upstream_checked = True
+                    return blamed
+                except StudentError:
+                    continue
+        return exc
 
     def close_quietly(self, case: dict, advice: str, **options):
         """``close``, and the call made NumPy emit no floating-point RuntimeWarning
@@ -550,11 +625,12 @@ class Check:
         reply = self.reply(case, on=options.pop("on", None))
         self.close(case, got=reply.value, **options)
         bad = [w for w in reply.warnings if w.startswith("RuntimeWarning")]
-        expect_true(
-            not bad,
-            f"{self.label(case)} gave the right values, but NumPy warned "
-            f"'{bad[0] if bad else ''}'. The contract asks for no warning.\n  Hint: {advice}",
-        )
+        if bad:
+            raise mismatch(
+                f"{self.label(case)} gave the right values, but NumPy warned '{bad[0]}'. The "
+                "contract asks for no warning.",
+                advice,
+            )
         return reply.value
 
     def also_right(self, case: dict, *, got=..., expected=..., on=None, hints=()):
@@ -570,9 +646,10 @@ class Check:
         "float array" or "floats"."""
         if is_kind(got, kind):
             return
-        raise Mismatch(
+        raise mismatch(
             f"{self.label(case)} returned {kind_of(got)}; return {RETURN_KINDS[kind]}, as "
-            "the contract asks." + (f"\n  Hint: {advice}" if advice else "")
+            "the contract asks.",
+            advice,
         )
 
     def raises(self, case: dict, error=ValueError, *, why: str, on=None, sizes=(),
@@ -591,13 +668,15 @@ class Check:
             return message
         except StudentRaised as exc:
             hint = other_hint or f"check the sizes first and raise {error.__name__} naming them"
-            raise Mismatch(
+            raise mismatch(
                 f"{self.name}({describe_shapes(case)}) raised {describe_raised(exc)}; expected "
-                f"{error.__name__}: {why}.\n  Hint: {hint}"
+                f"{error.__name__}: {why}.",
+                hint,
             ) from None
-        raise Mismatch(
+        raise mismatch(
             f"{self.name}({describe_shapes(case)}) returned {summarize(got)} instead of raising "
-            f"{error.__name__}.\n  Hint: {why}."
+            f"{error.__name__}.",
+            f"{why}.",
         )
 
     def unchanged(self, case: dict, *, on=None, advice: str = "", expected=...):
@@ -670,14 +749,21 @@ def check_for(request, student) -> Check:
     marker = request.node.get_closest_marker("function")
     if marker is None or not marker.args:
         raise TypeError(f"{request.node.name} uses `check` but has no function marker")
-    name = marker.args[0]
-    module = request.module
-    tolerance = getattr(module, "TOLERANCE", {}).get(name)
+    return module_check(request.module, marker.args[0], student)
+
+
+def module_check(module, name: str, student, depth: int = 0) -> Check:
+    """The Check of the function ``name`` with what ``module`` (a suite) declares for it:
+    REFERENCE, HINTS, RAISE_HINTS, TOLERANCE and UPSTREAM (``{function: {function it
+    builds on: case -> that function's cases}}``, a few levels deep at most)."""
+    upstream = getattr(module, "UPSTREAM", {}).get(name, {}) if depth < 3 else {}
     return Check(
         name,
         student,
         getattr(module, "REFERENCE", None),
         getattr(module, "HINTS", {}).get(name, ()),
         getattr(module, "RAISE_HINTS", {}).get(name, ()),
-        tolerance,
+        getattr(module, "TOLERANCE", {}).get(name),
+        [(module_check(module, other, student, depth + 1), cases)
+         for other, cases in upstream.items()],  # fmt: skip
     )

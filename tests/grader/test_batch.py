@@ -43,19 +43,28 @@ def test_batch_outputs_and_cache(klass, tmp_path):
     assert not any(g.cached for g in forced.graded)
 
 
-def test_feedback_hides_hidden_test_messages(tmp_path, wrong_neuron):
-    """Feedback shows hidden tests by name and result only, unless asked otherwise."""
+def test_feedback_follows_the_hidden_feedback_policy(tmp_path, wrong_neuron):
+    """Feedback shows of a failed hidden test its hint but not its inputs by default
+    (``hints``), its name and result only under ``none``, everything under ``full`` (or the
+    former show_hidden_messages)."""
     root = tmp_path / "one"
     (root / "bob").mkdir(parents=True)
     shutil.copy(wrong_neuron, root / "bob" / "neuron.py")
     out = tmp_path / "out"
     run_batch("neuron", [root], out, jobs=1)
     feedback = (out / "feedback" / "bob.md").read_text()
-    assert "test_neuron_output_random" in feedback  # the hidden test is named
+    results = json.loads((out / "results" / "bob.json").read_text())  # the teacher's: all of it
+    hidden = [t["output"].splitlines()[1] for t in results["tests"]
+              if t["hidden"] and t["status"] != "passed"]  # the call, with its inputs
+    assert hidden and "test_neuron_output_random" in feedback  # the hidden test is named
+    assert "the bias was added once per input" in feedback  # its hint is shown
+    assert not any(line in feedback for line in hidden)  # its inputs are not
+    run_batch("neuron", [root], out, jobs=1, hidden_feedback="none")
+    feedback = (out / "feedback" / "bob.md").read_text()
     assert "the bias was added once per input" not in feedback  # its message is not shown
     assert "hidden test(s) did not pass" in feedback
     run_batch("neuron", [root], out, jobs=1, show_hidden_messages=True)
-    assert "the bias was added once per input" in (out / "feedback" / "bob.md").read_text()
+    assert all(line in (out / "feedback" / "bob.md").read_text() for line in hidden)
 
 
 def test_interrupt_keeps_what_was_graded(klass, tmp_path):

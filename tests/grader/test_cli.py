@@ -359,3 +359,19 @@ def test_list_shows_the_points_of_each_function():
         assert sum(s["hidden"] for s in per_function.values()) == totals["hidden"]
         named = [f for f in per_function if f and "." not in f]
         assert named == list(get_stage(stage).functions()), named
+
+
+def test_run_hidden_feedback_policy(wrong_neuron):
+    """`grade run --hidden-feedback` decides what the report shows of failed hidden tests:
+    hints by default (no hidden inputs), nothing under none, the whole message under full."""
+    outputs = {}
+    for policy in ("hints", "none", "full"):
+        result = grade_cli("run", "neuron", str(wrong_neuron), "--format", "json",
+                           "--hidden-feedback", policy)  # fmt: skip
+        data = json.loads(result.stdout)
+        outputs[policy] = [t for t in data["tests"] if t["hidden"] and t["status"] != "passed"]
+    assert any(t["hint"] for t in outputs["hints"])
+    assert not any("neuron_output(" in t["output"] for t in outputs["hints"])
+    assert all(t["output"] == "" and t["hint"] == "" for t in outputs["none"])
+    assert any("neuron_output(" in t["output"] for t in outputs["full"])
+

@@ -119,6 +119,9 @@ TRANSPOSED_OUTPUT = Hint(
 )
 
 DENSE_HINTS = [
+    # First: on one sample, the elementwise product of stage 2 gives the same numbers as a
+    # squeezed result; the dropped dimension is what the result shows.
+    DROPPED_DIMENSION,
     Hint.same_as(
         lambda x, w, b: x @ w + b,
         "the weights were not transposed: weights holds one row per neuron, shape "
@@ -153,7 +156,6 @@ DENSE_HINTS = [
         lambda x, w, b: x @ w.T + x.shape[1] * b,
         "each bias was added once per input: add it once per neuron, after the product.",
     ),
-    DROPPED_DIMENSION,
 ]
 
 SECOND_LAYER_NO_TRANSPOSE = (
@@ -254,6 +256,19 @@ TWO_LAYER_HINTS.append(
                  SUBTRACTED)
 )  # fmt: skip
 HINTS = {"dense_forward": DENSE_HINTS, "two_layer_forward": TWO_LAYER_HINTS}
+
+
+def dense_cases(case: dict) -> list[dict]:
+    """The two dense_forward calls a two-layer case makes (the second on the reference's
+    hidden layer): when the student's dense_forward is wrong on one of them, a wrong
+    two_layer_forward is reported on dense_forward, where the mistake is."""
+    x, w1, b1, w2, b2 = case.values()
+    hidden = REFERENCE.dense_forward(x, w1, b1)
+    return [dict(zip(DENSE, (x, w1, b1), strict=True)), dict(zip(DENSE, (hidden, w2, b2),
+                                                                 strict=True))]  # fmt: skip
+
+
+UPSTREAM = {"two_layer_forward": {"dense_forward": dense_cases}}
 
 
 # ---------------------------------------------------------------- errors on shapes that fit

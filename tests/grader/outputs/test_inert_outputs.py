@@ -213,7 +213,7 @@ def test_feedback_markdown_structure_is_the_graders(graded, source):
     expected = [inert.for_terminal(m) + "\n" for m in messages]
     assert all(message in blocks for message in expected)  # each message is one block
     if source == "constructed":
-        assert len(blocks) == 2 + len(messages)  # plus the problem and the load error
+        assert len(blocks) == 3 + len(messages)  # plus the problem, load error, skipped lines
     assert not TERMINAL_CONTROLS.search(text.replace("\n", "").replace("\t", ""))
     check_html(mistune.html(text))  # mistune keeps raw HTML: none may come from students
 

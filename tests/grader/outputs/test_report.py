@@ -55,3 +55,28 @@ def test_format_error_names_cell_type_message_and_line():
     error = {"type": "NameError", "message": "x", "cell": 3,
              "frames": [{"line": 7, "code": "y = x + 1"}]}  # fmt: skip
     assert format_error(error) == "cell 3: NameError: x (line 7: y = x + 1)"
+
+
+def test_reason_is_one_line_for_every_outcome():
+    """``Report.reason()`` (the gradebook's error column) is empty for a clean grading, the
+    problem for one that could not run, else its located load errors and missing names."""
+    assert report().reason() == ""
+    error = {"kind": "syntax_error", "type": "SyntaxError", "message": "invalid syntax",
+             "file": "neuron.ipynb", "cell": 7, "line": 1, "code": "def f(:"}  # fmt: skip
+    partial = Report("neuron", "neuron.ipynb", load_errors=[error], missing=["neuron_output_np"])
+    assert partial.reason() == (
+        "neuron.ipynb, cell 7, line 1: SyntaxError: invalid syntax (the line: def f(:); "
+        "does not define neuron_output_np"
+    )
+    empty = Report("neuron", "e.py", status="not_runnable", problem_kind="empty",
+                   problem="the file is empty")  # fmt: skip
+    assert empty.reason() == "the file is empty"
+
+
+def test_for_students_leaves_the_report_as_it_was():
+    """The policy makes a copy: the teacher's report keeps every hidden message."""
+    full = Report("neuron", "n.py", tests=[Outcome("test_h", 0.0, 1.0, "failed", "x=1 got 2",
+                                                   hidden=True, hint="h")])  # fmt: skip
+    shown = full.for_students("none")
+    assert shown.tests[0].output == "" and full.tests[0].output == "x=1 got 2"
+    assert full.for_students("hints").tests[0].output == "Hint: h"

@@ -10,6 +10,9 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+from grader.errors import GraderError
 from grader.platforms import gradescope
 
 GRADESCOPE_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
@@ -43,6 +46,21 @@ def test_gradescope_zip_end_to_end(tmp_path, wrong_neuron):
         assert isinstance(test["score"], float) and test["score"] <= test["max_score"]
         assert isinstance(test["name"], str) and isinstance(test["output"], str)
     assert sum(t["score"] for t in data["tests"]) == data["score"]
+    hidden = [t for t in data["tests"] if t["visibility"] == "after_due_date"
+              and t["status"] == "failed"]  # fmt: skip
+    assert hidden and any("Hint:" in t["output"] for t in hidden)  # the default: hints
+    assert not any("neuron_output(" in t["output"] for t in hidden)  # never hidden inputs
+
+
+def test_gradescope_zip_carries_the_hidden_feedback_policy(tmp_path):
+    """The zip's run_autograder grades with the export's --hidden-feedback; a policy that
+    does not exist is refused before anything is written."""
+    archive = gradescope.gradescope_zip("neuron", tmp_path / "a.zip", hidden_feedback="none")
+    script = zipfile.ZipFile(archive).read("run_autograder").decode()
+    assert "--hidden-feedback none" in script
+    with pytest.raises(GraderError):
+        gradescope.gradescope_zip("neuron", tmp_path / "b.zip", hidden_feedback="all")
+    assert not (tmp_path / "b.zip").exists()
 
 
 def test_gradescope_zip_reports_unreadable_submission(tmp_path):

@@ -29,27 +29,53 @@ def _hidden_failures(report):
     return failures
 
 
-def _assert_no_hidden_details(results: dict, report) -> None:
+def _assert_no_hidden_details(results: dict, report, policy: str = "hints") -> None:
+    """No hidden test's inputs or expected values reach the results: under ``hints`` its
+    description, function and hint only; under ``none`` nothing but its result."""
     text = json.dumps(results)
     for test in _hidden_failures(report):
         assert json.dumps(test.output)[1:-1] not in text
     shown = {t["name"]: t for t in results["tests"]}
     for test in _hidden_failures(report):
-        assert shown[test.name]["output"] == ""
-        assert shown[test.name]["message"] == f"{test.status} (hidden test: no details)"
+        output = shown[test.name]["output"]
+        assert f"{test.function}(" not in output and "expected" not in output
+        if policy == "none":
+            assert output == ""
+            assert shown[test.name]["message"] == f"{test.status} (hidden test: no details)"
+        else:
+            assert output == test.shown("hints") and (test.hint in output or not test.hint)
 
 
-def test_results_show_hidden_tests_by_name_and_result_only(wrong_neuron_full_report):
-    """By default no hidden test's inputs, expected values or hint reach the results that
-    PrairieLearn shows; public tests keep their messages; points are all there."""
+def test_results_show_hidden_hints_not_values(wrong_neuron_full_report):
+    """By default (``hints``) a hidden failure shows what it checks, its function and its
+    hint, never its inputs or expected values; public tests keep their messages; points are
+    all there."""
     report = wrong_neuron_full_report
     results = formats.to_prairielearn(report)
     _assert_no_hidden_details(results, report)
+    assert any(t.hint for t in _hidden_failures(report))
     public_failure = next(t for t in report.tests if not t.hidden and t.status == "failed")
     shown = next(t for t in results["tests"] if t["name"] == public_failure.name)
     assert shown["output"] == public_failure.output
     assert sum(t["points"] for t in results["tests"]) == report.score
     assert 0 < results["score"] < 1
+
+
+def test_results_show_hidden_results_only_under_none(wrong_neuron_full_report):
+    """``none`` (or the former show_hidden=False): a hidden test by name, points and result."""
+    report = wrong_neuron_full_report
+    for results in (formats.to_prairielearn(report, "none"),
+                    formats.to_prairielearn(report, show_hidden=False)):  # fmt: skip
+        _assert_no_hidden_details(results, report, "none")
+
+
+def test_an_export_before_the_policy_keeps_its_meaning():
+    """A job config written before --hidden-feedback (show_hidden_messages) keeps what it
+    meant; a config with neither gets the default, ``hints``."""
+    assert prairielearn.config_policy({"show_hidden_messages": True}) == "full"
+    assert prairielearn.config_policy({"show_hidden_messages": False}) == "none"
+    assert prairielearn.config_policy({"hidden_feedback": "none"}) == "none"
+    assert prairielearn.config_policy({}) == "hints"
 
 
 def test_results_show_hidden_details_when_asked(wrong_neuron_full_report):
@@ -78,7 +104,7 @@ def test_export_writes_the_question_and_its_external_grading_options(exported):
     entry = options["entrypoint"].removeprefix("/grade/serverFilesCourse/")
     assert (exported / "serverFilesCourse" / entry).is_file()
     config = json.loads((question / "tests" / "neurograde.json").read_text())
-    assert config["stage"] == "neuron" and config["show_hidden_messages"] is False
+    assert config["stage"] == "neuron" and config["hidden_feedback"] == "hints"
     assert 'file-names="neuron.py"' in (question / "question.html").read_text()
     (wheel,) = (exported / "image").glob("*.whl")
     assert wheel.name in (exported / "image" / "Dockerfile").read_text()
