@@ -167,6 +167,9 @@ def _as_handed_in(graded: list[Graded], found: Discovery, scratch: Path) -> None
         item.entry = entry
         report = item.report
         shown = entry.label or str(entry.path)
+        inside = str(entry.path) + "/"
+        if report.submission.startswith(inside):  # the file kept of a folder's two
+            shown = f"{shown}/{report.submission[len(inside):]}"
         unpacked = str(scratch) + "/"
         report.submission = shown
         report.problem = report.problem.replace(str(entry.path), shown).replace(unpacked, "")

@@ -99,7 +99,7 @@ def _graded_row(item, due, policy) -> Row:
         raw_score=report.score, late=lateness.late, days_late=lateness.units,
         penalty=lateness.penalty,
         submitted=submitted.isoformat(timespec="seconds") if submitted and due else "",
-        time_source=lateness.source, error=report.problem, file=safe_name(item.student),
+        time_source=lateness.source, error=report.reason(), file=safe_name(item.student),
         tests={t.name: t.score for t in report.tests},
     )  # fmt: skip
 

@@ -210,7 +210,7 @@ def test_nothing_to_grade_is_an_error_naming_each_problem(tmp_path):
     with pytest.raises(NothingToGrade) as caught:
         run_batch("neuron", [root], tmp_path / "out", jobs=1)
     assert [p.entry for p in caught.value.problems] == ["dave", "notes.txt"]
-    done = subprocess.run([sys.executable, "-m", "grader", "batch", "neuron", str(root), "-o",
+    done = subprocess.run([sys.executable, "-m", "grader", "batch", "neuron", str(root), "-d",
                            str(tmp_path / "o")], capture_output=True, text=True,
                           cwd=PROJECT_ROOT, timeout=120)  # fmt: skip
     assert done.returncode == 2, done.stderr
@@ -243,7 +243,7 @@ def test_batch_command_roster_due_and_policy(tmp_path, correct_neuron):
     roster = tmp_path / "roster.csv"
     roster.write_text(CANVAS_ROSTER)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "grader", "batch", "neuron", str(root), "-o", str(out),
+    command = [sys.executable, "-m", "grader", "batch", "neuron", str(root), "-d", str(out),
                "--public-only", "--roster", str(roster), "--due", "2999-01-01",
                "--late-policy", "20%/day"]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300)
