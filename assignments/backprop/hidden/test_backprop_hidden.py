@@ -1050,7 +1050,7 @@ class Upstream:
         try:
             net = student_net(self.check.student, params)
             got = self.check.call({"X": self.X, "y": self.y}, on=net, name=GRADIENTS)
-        except (Mismatch, StudentError):
+        except (Mismatch, StudentError, AttributeError):
             return None
         if not isinstance(got, dict) or not set(PARAMS) <= set(got):
             return None
@@ -1084,7 +1084,7 @@ class Upstream:
                     if params is None:
                         return None
                 steps.append(params)
-        except (Mismatch, StudentError):
+        except (Mismatch, StudentError, AttributeError):  # AttributeError: a parameter gone
             return None
         return steps, losses
 
@@ -1164,7 +1164,7 @@ class Upstream:
                 Hint(
                     lambda got, exp, inp, value=value: _close(got, value),
                     builds_on("NeuralNetwork.train", via, why, wrong()),
-                )  # fmt: skip
+                )
             )
         return hints
 
