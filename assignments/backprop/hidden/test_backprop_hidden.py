@@ -13,6 +13,7 @@ maths on this (trusted) side and comparing it with what the student returned.
 import numpy as np
 import pytest
 
+from grader.errors import StudentError
 from grader.suites.checks import (
     ATOL,
     RTOL,
@@ -24,6 +25,7 @@ from grader.suites.checks import (
     expect_right_too,
     expect_true,
     expect_unchanged,
+    first_hint,
     load_reference,
     numerical_gradient,
     shape_of,
@@ -922,10 +924,13 @@ ORDER_HINT = (
 )
 
 
-def step_hints(key, p, X, y, lr):
+def step_hints(key, p, X, y, lr, upstream=None):
+    """Hints for a wrong parameter ``key`` after one step of backward from ``p``; first,
+    with ``upstream``, that the step follows the student's own wrong gradients."""
     grads = ref.NeuralNetwork.gradients(reference_net(p), X, y)
     before = np.asarray(p[key], dtype=float)
     hints = [
+        *(upstream.step_hint(key) if upstream is not None else []),
         Hint(lambda got, exp, inp: _close(got, update_order_variant(p, X, y, lr)[key]), ORDER_HINT),
         Hint(
             lambda got, exp, inp: _close(got, before),
@@ -965,21 +970,203 @@ def expect_params(function, net, expected, p, inputs, hints_for):
     atol: the update is learning_rate * gradient, computed by the student; its rounding
     error scales with the size of the change, not with the parameter, so the absolute
     tolerance is 1e-6 of the largest change (a float32 gradient needs no other allowance).
+    ``hints_for(key)`` is asked only for a parameter that is wrong: a hint may call the
+    student's code again (``Upstream``), which a right answer never pays for.
     """
     for key in PARAMS:
         got = getattr(net, key)
         if key.startswith("b"):
             got = as_bias_vector(got, expected[key])
         change = float(np.max(np.abs(np.asarray(expected[key]) - p[key]), initial=0.0))
-        expect_near(
-            function,
-            got,
-            expected[key],
-            inputs,
-            hints_for(key),
-            what=f"{key} after the update, {params_text(p)}",
-            atol=max(ATOL, 1e-6 * change),
-        )
+        options = {"what": f"{key} after the update, {params_text(p)}",
+                   "atol": max(ATOL, 1e-6 * change)}  # fmt: skip
+        try:
+            expect_near(function, got, expected[key], inputs, **options)
+        except Mismatch:
+            expect_near(function, got, expected[key], inputs, hints_for(key), **options)
+            raise
+
+
+# ------------------------------------------------------------------ where a failure starts
+#
+# backward builds on gradients, and train on backward. When a test of backward or train
+# fails, the student's own gradients (and backward) are asked, from the very parameters
+# the test set: if the failure is exactly what they give, the hint says the mistake starts
+# there, not in the update (issue 11: a sign error in gradients() was reported as "W1
+# moved uphill" on a backward that was right). Asked only after a failure, once per test.
+
+GRADIENTS, BACKWARD = "NeuralNetwork.gradients", "NeuralNetwork.backward"
+
+
+def _floats(value):
+    """``value`` as a float array, or None when it is not numeric data."""
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return array if array.dtype == float else None
+
+
+def _read_params(net, like) -> dict | None:
+    """The student network's W1 b1 W2 b2 as float arrays of ``like``'s shapes, or None."""
+    params = {}
+    for key in PARAMS:
+        value = _floats(as_bias_vector(getattr(net, key), like[key]))
+        if value is None or value.shape != np.shape(like[key]):
+            return None
+        params[key] = value
+    return params
+
+
+def builds_on(function, upstream, why, detail):
+    """The hint of a failure of ``function`` that ``upstream``, already wrong, explains
+    (``why``: how the failure follows from it; ``detail``: what is wrong there)."""
+    return (
+        f"{function} builds on {upstream}, which is already wrong on this data: {why}. The "
+        f"mistake starts in {upstream.rsplit('.', 1)[-1]}: fix {upstream} first (its own "
+        f"tests say how). In {upstream}, {detail}"
+    )
+
+
+class Upstream:
+    """What the student's own gradients and backward give from the parameters ``p`` on
+    (X, y) with learning rate ``lr``: the steps that a failing backward or train is
+    compared with, to find where its mistake starts. Every call into the student is made
+    here, lazily, at most once; an error there (a raise, a timeout, an odd value) only
+    means that it cannot tell."""
+
+    def __init__(self, check, p, X, y, lr, epochs=1):
+        self.check, self.p, self.X, self.y, self.lr = check, p, X, y, lr
+        self.epochs = epochs
+        self._memo = {}
+
+    def _once(self, name, compute):
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]
+
+    def student_gradients(self, params) -> dict | None:
+        """The student's gradients(X, y) of a network set to ``params``, as float arrays."""
+        try:
+            net = student_net(self.check.student, params)
+            got = self.check.call({"X": self.X, "y": self.y}, on=net, name=GRADIENTS)
+        except (Mismatch, StudentError, AttributeError):
+            return None
+        if not isinstance(got, dict) or not set(PARAMS) <= set(got):
+            return None
+        grads = {key: _floats(as_bias_vector(got[key], params[key])) for key in PARAMS}
+        if any(g is None or g.shape != params[k].shape for k, g in grads.items()):
+            return None
+        return grads
+
+    def run(self, via) -> tuple | None:
+        """``(params after each epoch, loss before each epoch)`` of ``epochs`` steps taken
+        with the student's own gradients (the update made here) or own backward (given
+        forward(X) as y_pred, as train gives it), or None when they cannot be had."""
+        return self._once(via, lambda: self._run(via))
+
+    def _run(self, via):
+        params, steps, losses = self.p, [], []
+        try:
+            net = student_net(self.check.student, self.p) if via == BACKWARD else None
+            for epoch in range(self.epochs):
+                y_pred = reference_net(params).forward(self.X)
+                losses.append(ref.mse_loss(y_pred, self.y))
+                if via == GRADIENTS:
+                    grads = self.gradients_at_p() if epoch == 0 else self.student_gradients(params)
+                    if grads is None:
+                        return None
+                    params = {key: params[key] - self.lr * grads[key] for key in PARAMS}
+                else:
+                    case = {"X": self.X, "y": self.y, "y_pred": y_pred, "learning_rate": self.lr}
+                    self.check.call(case, on=net, name=BACKWARD)
+                    params = _read_params(net, self.p)
+                    if params is None:
+                        return None
+                steps.append(params)
+        except (Mismatch, StudentError, AttributeError):  # AttributeError: a parameter gone
+            return None
+        return steps, losses
+
+    def gradients_at_p(self) -> dict | None:
+        return self._once("grads", lambda: self.student_gradients(self.p))
+
+    def wrong_gradient(self, first="W2") -> str | None:
+        """If the student's gradients at ``p`` are wrong: which one (``first`` if it is
+        one of them), and its hint."""
+
+        def find():
+            grads = self.gradients_at_p()
+            if grads is None:
+                return None
+            expected = reference_net(self.p).gradients(self.X, self.y)
+            for key in dict.fromkeys((first, "W2", "b2", "W1", "b1")):
+                if not _close(grads[key], expected[key]):
+                    hints = [*gradient_hints(key, self.p, self.X, self.y), FALLBACK]
+                    hint = first_hint(hints, grads[key], expected[key], {"X": self.X})
+                    return f'the gradient "{key}" is wrong' + (f": {hint}" if hint else ".")
+            return None
+
+        return self._once(("wrong gradient", first), find)
+
+    def wrong_step(self) -> str | None:
+        """If the student's backward from ``p`` is wrong: which parameter, and its hint."""
+
+        def find():
+            run = self.run(BACKWARD)
+            if run is None:
+                return None
+            trusted = reference_net(self.p)
+            trusted.backward(self.X, self.y, trusted.forward(self.X), self.lr)
+            inputs = {"X": self.X, "y": self.y, "learning_rate": self.lr}
+            for key in PARAMS:
+                got, expected = run[0][0][key], getattr(trusted, key)
+                if not _close(got, expected):
+                    hints = step_hints(key, self.p, self.X, self.y, self.lr)
+                    hint = first_hint(hints, got, expected, inputs)
+                    return f"{key} is wrong after one step" + (f": {hint}" if hint else ".")
+            return None
+
+        return self._once("wrong step", find)
+
+    def step_hint(self, key) -> list[Hint]:
+        """For a failing backward: the step of ``key`` is the one the student's own,
+        wrong, gradients give (so the update is right and gradients is not)."""
+        wrong = self.wrong_gradient(first=key)
+        grads = self.gradients_at_p()
+        if wrong is None:
+            return []
+        before = np.asarray(self.p[key], dtype=float)
+        why = f"{key} moved by exactly learning_rate times the gradient it returns"
+        return [
+            Hint(
+                lambda got, exp, inp: _close((before - got) / self.lr, grads[key]),
+                builds_on(BACKWARD, GRADIENTS, why, wrong),
+            )
+        ]
+
+    def train_hints(self, result) -> list[Hint]:
+        """For a failing train: its result is what ``epochs`` steps of the student's own
+        gradients (or backward) give, and those are wrong. ``result(run)``: the value of a
+        run to compare the test's ``got`` with (a parameter, or the losses)."""
+        hints = []
+        for via, wrong in ((GRADIENTS, self.wrong_gradient), (BACKWARD, self.wrong_step)):
+            run = self.run(via)
+            if run is None or wrong() is None:
+                continue
+            why = (
+                "train's result is exactly that of steps along the gradients it returns"
+                if via == GRADIENTS
+                else "train's result is exactly what it gives, epoch after epoch"
+            )
+            value = result(run)
+            hints.append(
+                Hint(
+                    lambda got, exp, inp, value=value: _close(got, value),
+                    builds_on("NeuralNetwork.train", via, why, wrong()),
+                )
+            )
+        return hints
 
 
 BACKWARD_CASES = [
@@ -1002,13 +1189,14 @@ def test_backward_one_step(check, rng, sizes):
     trusted.backward(X, y, y_pred, lr)
     expected = {key: getattr(trusted, key) for key in PARAMS}
     inputs = {"X": X, "y": y, "learning_rate": lr}
+    upstream = Upstream(check, p, X, y, lr)
     expect_params(
         "NeuralNetwork.backward",
         net,
         expected,
         p,
         inputs,
-        lambda key: step_hints(key, p, X, y, lr),
+        lambda key: step_hints(key, p, X, y, lr, upstream),
     )
 
 
@@ -1021,21 +1209,12 @@ def reference_losses_after(p, X, y, lr, epochs):
     return losses
 
 
-@pytest.mark.points(2)
-@pytest.mark.function("NeuralNetwork.train")
-def test_train_losses(check, rng):
-    """train returns one mse_loss per epoch, each measured before that epoch's update."""
-    p, X, y = network_case(rng, 4, 2, 3, 1)
-    lr, epochs = 2.0, 4
-    inputs = {"X": X, "y": y, "learning_rate": lr, "epochs": epochs}
-    got = check.call(inputs, on=student_net(check.student, p))
-    expected = reference_net(p).train(X, y, lr, epochs)
-    losses = as_sequence(
-        "NeuralNetwork.train", got, inputs, f"return the list of the {epochs} per-epoch losses."
-    )
+def loss_hints(p, X, y, lr, epochs):
+    """Hints for wrong per-epoch losses of train from ``p`` (the update's own mistakes
+    come first, from ``Upstream``)."""
     after = reference_losses_after(p, X, y, lr, epochs)
     size = y.size
-    hints = [
+    return [
         Hint(
             lambda got, exp, inp: _close(got, after),
             "the losses were measured after each epoch's update: record "
@@ -1057,6 +1236,17 @@ def test_train_losses(check, rng):
             "losses[0] must be mse_loss(forward(X), y) of the network as it was before training.",
         ),
     ]
+
+
+def expect_losses(check, got, p, X, y, lr, epochs):
+    """``got``, what train(X, y, lr, epochs) returned from the parameters ``p``, is the
+    list of the reference's per-epoch losses. When it is not, the student's own gradients
+    and backward are asked (``Upstream``) to say where the mistake starts."""
+    inputs = {"X": X, "y": y, "learning_rate": lr, "epochs": epochs}
+    expected = reference_net(p).train(X, y, lr, epochs)
+    losses = as_sequence(
+        "NeuralNetwork.train", got, inputs, f"return the list of the {epochs} per-epoch losses."
+    )
     if len(losses) != epochs:
         raise Mismatch(
             f"NeuralNetwork.train(X, y, {lr}, {epochs}) returned {len(losses)} losses; expected "
@@ -1065,28 +1255,30 @@ def test_train_losses(check, rng):
             "list that train returns."
         )
     what = f"the returned losses, {params_text(p)}"
-    expect_near("NeuralNetwork.train", losses, expected, inputs, hints, what=what)
+    try:
+        expect_near("NeuralNetwork.train", losses, expected, inputs, what=what)
+    except Mismatch:
+        upstream = Upstream(check, p, X, y, lr, epochs)
+        hints = [*upstream.train_hints(lambda run: run[1]), *loss_hints(p, X, y, lr, epochs)]
+        expect_near("NeuralNetwork.train", losses, expected, inputs, hints, what=what)
+        raise
 
 
-@pytest.mark.points(2)
-@pytest.mark.function("NeuralNetwork.train")
-def test_train_updates_parameters(check, rng):
-    """After train(X, y, lr, epochs) the parameters are those of `epochs` gradient-descent steps."""
-    p, X, y = network_case(rng, 5, 3, 4, 2)
-    lr, epochs = 1.5, 3
-    net = student_net(check.student, p)
-    check.call({"X": X, "y": y, "learning_rate": lr, "epochs": epochs}, on=net)
+def expect_trained(check, net, p, X, y, lr, epochs):
+    """The student network ``net``, set to ``p`` and then trained by the test with
+    train(X, y, lr, epochs), holds the parameters of ``epochs`` gradient-descent steps."""
     trusted = reference_net(p)
     trusted.train(X, y, lr, epochs)
     expected = {key: getattr(trusted, key) for key in PARAMS}
     inputs = {"X": X, "y": y, "learning_rate": lr, "epochs": epochs}
-    one_more = reference_net(p)
-    one_more.train(X, y, lr, epochs + 1)
-    one_less = reference_net(p)
-    one_less.train(X, y, lr, epochs - 1)
+    upstream = Upstream(check, p, X, y, lr, epochs)
 
     def hints(key):
+        one_more, one_less = reference_net(p), reference_net(p)
+        one_more.train(X, y, lr, epochs + 1)
+        one_less.train(X, y, lr, epochs - 1)
         return [
+            *upstream.train_hints(lambda run: run[0][-1][key]),
             Hint(
                 lambda got, exp, inp: _close(got, getattr(one_more, key)),
                 f"that is {epochs + 1} steps: train runs exactly `epochs` steps.",
@@ -1108,6 +1300,46 @@ def test_train_updates_parameters(check, rng):
         ]
 
     expect_params("NeuralNetwork.train", net, expected, p, inputs, hints)
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("NeuralNetwork.train")
+def test_train_losses(check, rng):
+    """train returns one mse_loss per epoch, each measured before that epoch's update."""
+    p, X, y = network_case(rng, 4, 2, 3, 1)
+    lr, epochs = 2.0, 4
+    inputs = {"X": X, "y": y, "learning_rate": lr, "epochs": epochs}
+    got = check.call(inputs, on=student_net(check.student, p))
+    expect_losses(check, got, p, X, y, lr, epochs)
+
+
+@pytest.mark.points(2)
+@pytest.mark.function("NeuralNetwork.train")
+def test_train_updates_parameters(check, rng):
+    """After train(X, y, lr, epochs) the parameters are those of `epochs` gradient-descent steps."""
+    p, X, y = network_case(rng, 5, 3, 4, 2)
+    lr, epochs = 1.5, 3
+    net = student_net(check.student, p)
+    check.call({"X": X, "y": y, "learning_rate": lr, "epochs": epochs}, on=net)
+    expect_trained(check, net, p, X, y, lr, epochs)
+
+
+# Known starting weights for the contract's network on XOR (2 inputs, 4 hidden, 1 output).
+XOR_START = network_params(np.random.default_rng(2024), 2, 4, 1)
+
+
+@pytest.mark.function("NeuralNetwork.train")
+def test_train_xor_exact(check):
+    """train on XOR from known weights (2-4-1, rate 1.0, 5 epochs) gives the reference's losses
+    and parameters.
+
+    The contract's XOR training, checked exactly and cheaply: every loss and every parameter.
+    """
+    lr, epochs = 1.0, 5
+    net = student_net(check.student, XOR_START)
+    got = check.call({"X": XOR_X, "y": XOR_Y, "learning_rate": lr, "epochs": epochs}, on=net)
+    expect_losses(check, got, XOR_START, XOR_X, XOR_Y, lr, epochs)
+    expect_trained(check, net, XOR_START, XOR_X, XOR_Y, lr, epochs)
 
 
 @pytest.mark.function("NeuralNetwork")
@@ -1140,10 +1372,7 @@ def test_train_returns_a_list_of_floats(check, rng):
     p, X, y = network_case(rng, 3, 2, 3, 1)
     inputs = {"X": X, "y": y, "learning_rate": 0.5, "epochs": 2}
     got = check.call(inputs, on=student_net(check.student, p))
-    expected = reference_net(p).train(X, y, 0.5, 2)
-    expect_right_too("NeuralNetwork.train", lambda: expect_near(
-        "NeuralNetwork.train", as_sequence("NeuralNetwork.train", got, inputs, "return the "
-        "list of losses."), expected, inputs))  # fmt: skip
+    expect_right_too("NeuralNetwork.train", lambda: expect_losses(check, got, p, X, y, 0.5, 2))
     check.returns(got, "list of floats", inputs, "append float(loss) to a list, once per epoch.")
 
 
@@ -1155,11 +1384,37 @@ def _rms(*arrays):
         return float("nan")
 
 
-def xor_hint(net, initial, first, last, y_pred):
-    """Why a network did not learn XOR, from what can be seen of it."""
+def xor_upstream(check, initial) -> str | None:
+    """Where a failure to learn XOR starts, when the student's own gradients (or backward)
+    are already wrong at the network's initial weights; None when they are right, or
+    cannot be asked (odd initial weights)."""
+    like = {"W1": np.zeros((2, 4)), "b1": np.zeros(4), "W2": np.zeros((4, 1)), "b2": np.zeros(1)}
+    p = {}
+    for key in PARAMS:
+        value = _floats(as_bias_vector(initial[key], like[key]))
+        if value is None or value.shape != like[key].shape or not np.all(np.isfinite(value)):
+            return None
+        p[key] = value
+    upstream = Upstream(check, p, XOR_X, XOR_Y, 1.0)
+    wrong = upstream.wrong_gradient()
+    if wrong:
+        why = "at this network's initial weights its gradients are not those of the loss"
+        return builds_on("NeuralNetwork.train", GRADIENTS, why, wrong)
+    wrong = upstream.wrong_step()
+    if wrong:
+        why = "from this network's initial weights it does not take one gradient-descent step"
+        return builds_on("NeuralNetwork.train", BACKWARD, why, wrong)
+    return None
+
+
+def xor_hint(net, initial, first, last, y_pred, upstream=None):
+    """Why a network did not learn XOR, from what can be seen of it (``upstream``: where
+    the mistake starts, from ``xor_upstream``, when it is known)."""
     if not np.all(np.isfinite(y_pred)) or not np.isfinite(last):
         return "the outputs are nan/inf: look for an overflow, e.g. in exp(-z) of sigmoid."
     if last > first + 1e-9:
+        if upstream:
+            return f"the loss increased. {upstream}"
         return (
             "the loss increased: the update must go downhill, parameter -= learning_rate * "
             "gradient (and the gradient is of (y_pred - y), not (y - y_pred))."
@@ -1191,44 +1446,50 @@ def xor_hint(net, initial, first, last, y_pred):
             "units cannot shift their thresholds; add b1, b2 in forward and update them"
         )
     if causes:
-        return text + "Likely causes: " + "; ".join(causes) + "."
+        text += "Likely causes: " + "; ".join(causes) + "."
+        return f"{text} Also, {upstream}" if upstream else text
+    if upstream:
+        return text + upstream
     return text + (
         "Check that the gradients tests pass (a gradient off by a constant factor, or missing "
         "a derivative, slows or stops learning) and that the weights start at scale ~1."
     )
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(3)
 @pytest.mark.function("NeuralNetwork.train")
 def test_train_learns_xor(check):
-    """NeuralNetwork(2, 4, 1, seed=s).train(X, y, 1.0, 5000) classifies XOR, for s = 1, 2."""
-    # Seed 0 is trained by the public test_neural_network_learns_xor, which runs in every
-    # grading: the contract's three seeds are covered without paying for a fourth training run.
-    for seed in (1, 2):
-        call = f"NeuralNetwork(2, 4, 1, seed={seed}).train(X_xor, y_xor, 1.0, 5000)"
-        net = check.student.NeuralNetwork(2, 4, 1, seed=seed)
-        initial = {key: getattr(net, key) for key in PARAMS}
-        case = {"X": XOR_X, "y": XOR_Y, "learning_rate": 1.0, "epochs": 5000}
-        losses = check.call(case, on=net)
-        y_pred = check.call({"X": XOR_X}, on=net, name="NeuralNetwork.forward")
-        y_pred = np.asarray(y_pred, dtype=float).reshape(-1)
-        expect_true(
-            y_pred.shape == (4,),
-            f"after {call}, forward(X_xor) returned {summarize(y_pred)}; expected shape (4, 1).",
-        )
-        correct = (y_pred > 0.5) == (XOR_Y.reshape(-1) > 0.5)
-        if correct.all():
-            continue
-        try:
-            first, last = float(losses[0]), float(losses[-1])
-        except Exception:
-            first = last = float(np.mean((y_pred - XOR_Y.reshape(-1)) ** 2))
-        lines = [
-            f"{call}: the network classifies {int(correct.sum())} of the 4 XOR points.",
-            "  inputs      [[0, 0], [0, 1], [1, 0], [1, 1]]",
-            "  expected    [0, 1, 1, 0] (output above 0.5 means 1)",
-            f"  got outputs {summarize(y_pred)}",
-            f"  loss went from {first:.4g} to {last:.4g}",
-            f"  Hint: {xor_hint(net, initial, first, last, y_pred)}",
-        ]
-        raise Mismatch("\n".join(lines))
+    """NeuralNetwork(2, 4, 1, seed=1).train(X, y, 1.0, 5000) classifies XOR."""
+    # The contract's claim is for seeds 0, 1 and 2, and lets the grader check it on fewer:
+    # seed 0 is trained by the public test_neural_network_learns_xor, which runs in every
+    # grading, and seed 1 here. Training itself is checked exactly, and cheaply, from known
+    # weights (test_train_xor_exact, test_train_losses, test_train_updates_parameters).
+    seed = 1
+    call = f"NeuralNetwork(2, 4, 1, seed={seed}).train(X_xor, y_xor, 1.0, 5000)"
+    net = check.student.NeuralNetwork(2, 4, 1, seed=seed)
+    initial = {key: getattr(net, key) for key in PARAMS}
+    case = {"X": XOR_X, "y": XOR_Y, "learning_rate": 1.0, "epochs": 5000}
+    losses = check.call(case, on=net)
+    y_pred = check.call({"X": XOR_X}, on=net, name="NeuralNetwork.forward")
+    y_pred = np.asarray(y_pred, dtype=float).reshape(-1)
+    expect_true(
+        y_pred.shape == (4,),
+        f"after {call}, forward(X_xor) returned {summarize(y_pred)}; expected shape (4, 1).",
+    )
+    correct = (y_pred > 0.5) == (XOR_Y.reshape(-1) > 0.5)
+    if correct.all():
+        return
+    try:
+        first, last = float(losses[0]), float(losses[-1])
+    except Exception:
+        first = last = float(np.mean((y_pred - XOR_Y.reshape(-1)) ** 2))
+    hint = xor_hint(net, initial, first, last, y_pred, xor_upstream(check, initial))
+    lines = [
+        f"{call}: the network classifies {int(correct.sum())} of the 4 XOR points.",
+        "  inputs      [[0, 0], [0, 1], [1, 0], [1, 1]]",
+        "  expected    [0, 1, 1, 0] (output above 0.5 means 1)",
+        f"  got outputs {summarize(y_pred)}",
+        f"  loss went from {first:.4g} to {last:.4g}",
+        f"  Hint: {hint}",
+    ]
+    raise Mismatch("\n".join(lines))
