@@ -666,12 +666,16 @@ def test_classifier_seed_reproducible(student):
 # ------------------------------------------------------------------ Classifier.forward
 
 
+NO_RELU_FORWARD = (
+    "there is no ReLU between the layers: without it the two layers are one linear map, "
+    "X @ (W1 @ W2) + ..., a linear model that cannot sort the spirals. a1 = relu(X @ W1 + b1), "
+    "logits = a1 @ W2 + b2."
+)
+
+
 def forward_hints(p, X):
     variants = [
-        (forward_parts(p, X, hidden=lambda z: z)[2],
-         "there is no ReLU between the layers: without it the two layers are one linear map, "
-         "X @ (W1 @ W2) + ..., a linear model that cannot sort the spirals. a1 = relu(X @ W1 + "
-         "b1), logits = a1 @ W2 + b2."),
+        (forward_parts(p, X, hidden=lambda z: z)[2], NO_RELU_FORWARD),
         (forward_parts(p, X, output=relu)[2],
          "a ReLU was applied to the output too: forward returns the raw logits, "
          "a1 @ W2 + b2 (softmax is the loss's business, ReLU only the hidden layer's)."),
@@ -1084,12 +1088,20 @@ def _rms(*arrays):
         return float("nan")
 
 
+LINEAR_ACCURACY = (
+    "about 50% is what a linear model reaches on the spirals: check that the hidden layer's "
+    "ReLU is there, in forward and in the gradients"
+)
+
+
 def spiral_hint(net, initial, first, last, accuracy):
     """Why a network did not sort the spirals, from what can be seen of it."""
-    if not (np.isfinite(first) and np.isfinite(last)):
+    if first is None:  # train returned no losses (its own tests say so)
+        pass
+    elif not (np.isfinite(first) and np.isfinite(last)):
         return ("the losses are nan/inf: look for an overflow (exp of huge logits: use "
                 "log-sum-exp) or a step that diverged.")  # fmt: skip
-    if last > first + 1e-9:
+    elif last > first + 1e-9:
         return ("the loss increased: the update must go downhill, parameter -= learning_rate * "
                 "gradient, with the gradient of (softmax - one_hot) / N.")  # fmt: skip
     causes = []
@@ -1108,8 +1120,7 @@ def spiral_hint(net, initial, first, last, accuracy):
         causes.append(f"W1 starts tiny (root mean square {rms:.2g}): draw it at He's scale, "
                       "rng.standard_normal(shape) * np.sqrt(2 / input_size)")  # fmt: skip
     if 0.40 <= accuracy <= 0.60:
-        causes.append("about 50% is what a linear model reaches on the spirals: check that the "
-                      "hidden layer's ReLU is there, in forward and in the gradients")  # fmt: skip
+        causes.append(LINEAR_ACCURACY)
     if causes:
         return "Likely causes: " + "; ".join(causes) + "."
     return ("check that the gradients and step tests pass (a gradient off by a factor slows "
@@ -1128,7 +1139,16 @@ def test_train_learns_the_spirals(check):
     call = f"Classifier(2, 100, 3, seed={seed}).train(X, y, 1.0, 1000)"
     net = check.student.Classifier(2, 100, 3, seed=seed)
     initial = {key: getattr(net, key) for key in PARAMS}
-    losses = check.call({"X": X, "y": y, "learning_rate": 1.0, "epochs": 1000}, on=net)
+    # Ten calls of 100 epochs are the same 1000 full-batch steps (each step depends only on
+    # the parameters), and keep every call far below the grader's per-call time limit on a
+    # slow or busy machine.
+    losses = []
+    for _ in range(10):
+        chunk = check.call({"X": X, "y": y, "learning_rate": 1.0, "epochs": 100}, on=net)
+        try:  # only the hint reads them: the train tests judge the losses
+            losses += [float(v) for v in chunk]
+        except Exception:
+            pass
     # Judged from forward's logits (arg-max taken here), so that a wrong predict costs
     # only predict's tests.
     logits = np.asarray(check.call({"X": X}, on=net, name="Classifier.forward"), dtype=float)
@@ -1137,14 +1157,12 @@ def test_train_learns_the_spirals(check):
     accuracy = float(np.mean(logits.argmax(axis=1) == y))
     if accuracy >= 0.95:
         return
-    try:
-        first, last = float(losses[0]), float(losses[-1])
-    except Exception:
-        first = last = float("nan")
+    first, last = (losses[0], losses[-1]) if losses else (None, None)
     raise Mismatch("\n".join([
         f"{call} on spiral_data(100, 3, 0): the network classifies {accuracy:.1%} of the "
         "300 training points; at least 95% expected.",
-        f"  loss went from {first:.4g} to {last:.4g}",
+        f"  loss went from {first:.4g} to {last:.4g}" if losses else "  (train returned no "
+        "list of losses)",
         f"  Hint: {spiral_hint(net, initial, first, last, accuracy)}",
     ]))  # fmt: skip
 
