@@ -87,7 +87,8 @@ def probes(m):
     for name, function in (("loss", m.softmax_cross_entropy),
                            ("grad", m.softmax_cross_entropy_grad)):  # fmt: skip
         yield f"{name} mismatch", watch(function, np.ones((3, 4)), np.array([0, 1]))
-        yield f"{name} 1-D", watch(function, np.ones(4), np.array([0]))
+        for shape in ((4,), (2, 3, 4)):
+            yield f"{name} {shape}", watch(function, np.ones(shape), np.zeros(shape[0], int))
         for label in (3, -1):
             yield f"{name} label {label}", watch(function, np.ones((2, 3)), np.array([0, label]))
             yield f"{name} first label {label}", watch(function, np.ones((2, 3)),
@@ -101,6 +102,7 @@ def probes(m):
         yield f"forward list {n}", watch(net.forward, X.tolist())
         yield f"predict {n}x{d}x{h}x{c}", watch(net.predict, X)
         yield f"gradients {n}x{d}x{h}x{c}", (watch(net.gradients, X, y), params(net))
+        yield f"gradients lists {n}", watch(net.gradients, X.tolist(), y.tolist())
         yield f"step {n}x{d}x{h}x{c}", (watch(net.step, X, y, 0.3), params(net))
         yield f"train {n}x{d}x{h}x{c}", (watch(net.train, X, y, 1.5, 3), params(net))
     X, y = spiral_data(100, 3, 0)

@@ -31,10 +31,9 @@ def _checked(logits, labels):
             f"one label per sample, shape ({logits.shape[0]},)"
         )
     if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[1]):
-        bad = labels[(labels < 0) | (labels >= logits.shape[1])][0]
         raise ValueError(
-            f"label {bad} is out of range for {logits.shape[1]} classes (logits of shape "
-            f"{logits.shape}): labels are class indices in [0, {logits.shape[1]})"
+            f"a label is out of range for logits of shape {logits.shape}: labels are class "
+            f"indices in [0, {logits.shape[1]})"
         )
     return logits, labels.astype(int)
 

@@ -29,6 +29,7 @@ from grader.suites.checks import (
     expect_right_too,
     expect_true,
     expect_unchanged,
+    kind_of,
     load_reference,
     numerical_gradient,
     shape_of,
@@ -194,6 +195,31 @@ LABELS_COLUMNS = (
 )
 
 
+MEAN_IN_LSE = (
+    "log-sum-exp needs the SUM of exp(z - m) over the classes, not their mean: "
+    "log p = (z - m) - log(np.sum(np.exp(z - m), axis=1, keepdims=True))."
+)
+COLUMN_MAX = (
+    "the maximum subtracted was not each row's own: softmax is unchanged only when every "
+    "entry of a row loses the same number, so subtract z.max(axis=1, keepdims=True)."
+)
+LOSS_FALLBACK = Hint(
+    lambda got, exp, inp: np.all(np.isfinite(got)),
+    "the loss is -(1/N) sum_i log p[i, labels[i]], with log p = (z - m) - log(sum_j "
+    "exp(z_j - m)) and m each row's max: check each term (and that it is one number).",
+)
+GRAD_FALLBACK = Hint(
+    lambda got, exp, inp: np.all(np.isfinite(got)),
+    "the gradient is (softmax(logits) - one_hot(labels)) / N: probabilities per row, minus 1 "
+    "at each sample's own class, divided by the number of samples.",
+)
+
+
+def _column_max_log_softmax(z):
+    shifted = z - z.max(axis=0, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
 def _clipped_variants(z, y):
     p = _softmax(z)
     for eps in (1e-7, 1e-8, 1e-10, 1e-12, 1e-15):
@@ -229,6 +255,10 @@ def loss_hints(case):
              "the right class (a positive number)."),
         Hint(lambda got, exp, inp: got.ndim == 1 and got.shape == (n,),
              "you returned one loss per sample: the loss is one number, their mean."),
+        Hint(lambda got, exp, inp: c > 1 and _close(got, exp - np.log(c)), MEAN_IN_LSE),
+        Hint.same_as(lambda z, y: -np.mean(_column_max_log_softmax(z)[_rows(z), y.astype(int)]),
+                     COLUMN_MAX),
+        LOSS_FALLBACK,
     ]
 
 
@@ -256,8 +286,11 @@ def grad_hints(case):
                             "one_hot(labels)) / N, with the probabilities, not the logits."),
         (p / n, "the one-hot term is missing: subtract 1 at each sample's own class, "
                 "(softmax(logits) - one_hot(labels)) / N."),
+        ((c * p - one_hot) / n, MEAN_IN_LSE),
+        ((np.exp(_column_max_log_softmax(z)) - one_hot) / n, COLUMN_MAX),
     ]
-    return [Hint(lambda got, exp, inp, v=v: _close(got, v), text) for v, text in variants]
+    hints = [Hint(lambda got, exp, inp, v=v: _close(got, v), text) for v, text in variants]
+    return [*hints, GRAD_FALLBACK]
 
 
 LISTS = RaiseHint.on(
@@ -277,7 +310,12 @@ BROADCAST = RaiseHint.on(
     "keepdims=True (or [:, None]); and labels are indices, not values to subtract.",
     contains=["broadcast"],
 )
-LOSS_RAISE_HINTS = [LISTS, FLOAT_INDEX, BROADCAST]
+AXIS = RaiseHint.on(
+    ["AxisError"],
+    "that axis does not exist: logits are 2-D, axis 0 runs over the samples and axis 1 over "
+    "the classes (a per-row max, sum or argmax is axis=1).",
+)
+LOSS_RAISE_HINTS = [LISTS, FLOAT_INDEX, BROADCAST, AXIS]
 
 
 # ------------------------------------------------------------------ softmax_cross_entropy
@@ -348,9 +386,11 @@ def test_softmax_cross_entropy_mismatch_raises(check):
 
 
 @pytest.mark.function("softmax_cross_entropy")
-def test_softmax_cross_entropy_not_2d_raises(check):
-    """ValueError naming the shape when logits is not 2-D."""
-    check.raises({"logits": np.ones(4), "labels": np.array([0])}, sizes=(4,),
+@pytest.mark.parametrize("shape", [(4,), (2, 3, 4)], ids=["1d", "3d"])
+def test_softmax_cross_entropy_not_2d_raises(check, shape):
+    """ValueError naming the shape when logits is not 2-D (labels of the right length)."""
+    case = {"logits": np.ones(shape), "labels": np.zeros(shape[0], dtype=int)}
+    check.raises(case, sizes=shape,
                  why="logits must be 2-D, (n_samples, n_classes): check logits.ndim")  # fmt: skip
     check.also_right(KNOWN)
 
@@ -688,7 +728,15 @@ def forward_hints(p, X):
         (forward_parts(p, X, biases=False)[2],
          "the biases were not added: z = inputs @ W + b (use self.b1 and self.b2)."),
     ]  # fmt: skip
-    return [Hint(lambda got, exp, inp, v=v: _close(got, v), text) for v, text in variants]
+    hints = [Hint(lambda got, exp, inp, v=v: _close(got, v), text) for v, text in variants]
+    return [*hints, FORWARD_FALLBACK]
+
+
+FORWARD_FALLBACK = Hint(
+    lambda got, exp, inp: np.all(np.isfinite(got)),
+    "forward returns the logits, relu(X @ W1 + b1) @ W2 + b2, shape (N, n_classes), with "
+    "relu(z) = np.maximum(z, 0.0).",
+)
 
 
 def ref_sigmoid(z):
@@ -748,6 +796,15 @@ def test_gradients_random(check, rng, sizes):
     p, X, y = network_case(rng, *sizes)
     got = check.call({"X": X, "y": y}, on=student_net(check.student, p))
     check_gradients(got, reference_net(p).gradients(X, y), p, X, y)
+
+
+@pytest.mark.function("Classifier.gradients")
+def test_gradients_lists(check, rng):
+    """gradients accepts X as a nested list and y as a list of ints."""
+    p = network_params(rng, 2, 4, 3)
+    X, y = [[0, 1], [1, -1], [2, 0], [-1, -2]], [0, 2, 1, 2]
+    got = check.call({"X": X, "y": y}, on=student_net(check.student, p))
+    check_gradients(got, reference_net(p).gradients(X, y), p, X, np.array(y))
 
 
 @pytest.mark.points(2)
@@ -1065,16 +1122,17 @@ def test_predict_random(check, rng, sizes):
 
 @pytest.mark.function("Classifier.predict")
 def test_predict_returns_ints(check, rng):
-    """predict returns integers (class indices), not floats."""
+    """predict returns a NumPy array of integers (class indices): a list, or floats, cost
+    only this test."""
     p, X, _ = network_case(rng, 5, 2, 3, 3)
     got = check.call({"X": X}, on=student_net(check.student, p))
     check.close({"X": X}, got=got, expected=reference_net(p).predict(X), hints=predict_hints(p, X))
-    ints = (isinstance(got, np.ndarray) and got.dtype.kind in "iu") or (
-        type(got) is list and all(type(v) is int or isinstance(v, np.integer) for v in got))
-    expect_true(ints, f"Classifier.predict(X) returned {summarize(got)}, of dtype "
-                f"{getattr(got, 'dtype', type(got).__name__)}; class indices are integers.\n"
-                "  Hint: np.argmax(logits, axis=1) already gives integers; do not convert them "
-                "to float.")  # fmt: skip
+    expect_true(
+        isinstance(got, np.ndarray) and got.dtype.kind in "iu",
+        f"Classifier.predict(X) returned {kind_of(got)}; return a NumPy array of integers, the "
+        "class indices.\n  Hint: np.argmax(logits, axis=1) gives exactly that: return it as it "
+        "is (no .tolist(), no conversion to float).",
+    )
 
 
 # ------------------------------------------------------------------ it learns the spirals
@@ -1195,7 +1253,8 @@ HINTS = {
 RAISE_HINTS = {
     "softmax_cross_entropy": LOSS_RAISE_HINTS,
     "softmax_cross_entropy_grad": LOSS_RAISE_HINTS,
-    **{f"Classifier.{m}": [NET_LISTS, FLOAT_INDEX, ELEMENTWISE, SHAPE_RAISE_HINT] for m in METHODS},
+    **{f"Classifier.{m}": [NET_LISTS, FLOAT_INDEX, ELEMENTWISE, AXIS, SHAPE_RAISE_HINT]
+       for m in METHODS},
 }
 TOLERANCE = {
     name: tolerance
