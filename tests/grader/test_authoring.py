@@ -49,9 +49,11 @@ def read_in(folder: Path):
 
 
 def test_builtin_stages_come_from_their_folders():
-    """The five built-in stages are read from assignments/*/stage.json, in order; STAGES is
+    """The six built-in stages are read from assignments/*/stage.json, in order; STAGES is
     a live view of the registry, not a copy."""
-    assert course.stage_names() == ("neuron", "layer", "batch", "activations", "backprop")
+    assert course.stage_names() == (
+        "neuron", "layer", "batch", "activations", "backprop", "classifier",
+    )  # fmt: skip
     assert tuple(course.STAGES) == course.stage_names() and "layer" in course.STAGES
     stage = course.get_stage("backprop")
     assert stage.folder == ROOT / "assignments" / "backprop"

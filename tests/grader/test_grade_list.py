@@ -12,6 +12,7 @@ CONTRACT = {
     "batch": ["dense_forward", "two_layer_forward"],
     "activations": ["sigmoid", "relu", "softmax", "sigmoid_derivative", "relu_derivative"],
     "backprop": ["mse_loss", "mse_loss_grad", "dense_backward", "NeuralNetwork"],
+    "classifier": ["softmax_cross_entropy", "softmax_cross_entropy_grad", "Classifier"],
 }
 
 
