@@ -73,6 +73,16 @@ class Mismatch(AssertionError):
     written for the student (function, input, expected, got, hint) and is shown as it is."""
 
     hint = ""  # the misconception's hint as data (``checks.mismatch`` sets it; also in the text)
+    HINT_MARK = "\n  Hint: "
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        # A suite that writes its hint into the message (``"...\n  Hint: ..."``, the style
+        # the checks layer has always shown) still gets it carried as data: the hint is the
+        # suite's own words, so the hidden-feedback policy can show it without the values.
+        text = args[0] if args and isinstance(args[0], str) else ""
+        if self.HINT_MARK in text:
+            self.hint = text.split(self.HINT_MARK, 1)[1].strip()
 
 
 class StudentRaised(StudentError):
