@@ -21,8 +21,9 @@ What could carry from one submission to the next, and why it does not:
   output capturing (a capture left configured between two gradings would hold the
   process's file descriptors); the suites' output goes to a sink, as before.
 
-The test modules stay imported while the suite is warm (they hold only the course's own
-values: the reference's results, hints). ``tests/grader/test_warm.py`` checks that a
+The test modules stay imported while the suite is warm, held by its collected items only
+(not in ``sys.modules``: two suites never share one); they hold only the course's own
+values (the reference's results, hints). ``tests/grader/test_warm.py`` checks that a
 submission graded after a hostile one gets the report it gets alone.
 """
 
@@ -112,7 +113,10 @@ class WarmSuite:
         self.plugin = GradingPlugin(StudentModule(self.current, stage), None)
         self.lock = threading.Lock()
         self.config = self.session = None
-        before = set(sys.modules)
+        # The test modules are this suite's own: not shared through sys.modules with another
+        # suite (the same public tests, collected with or without the hidden suite, bind the
+        # stage's names to a different CurrentSession), nor left there once collected.
+        others = {name: sys.modules.pop(name) for name in list(sys.modules) if self._ours(name)}
         with mounted(stage, self.plugin.module), quiet() as sink:
             # -q and --tb belong to the terminal reporter, not loaded here.
             args = [a for a in PYTEST_ARGS if a not in ("-q", "--tb=no")]
@@ -126,7 +130,9 @@ class WarmSuite:
             except BaseException:
                 self.close()
                 raise
-        self.modules = [name for name in set(sys.modules) - before if self._ours(name)]
+        for name in [name for name in sys.modules if self._ours(name)]:
+            del sys.modules[name]  # the collected items hold their modules
+        sys.modules.update(others)
         self.items = list(self.session.items)
         if self.session.testsfailed or not self.items:
             self.close()
@@ -177,7 +183,7 @@ class WarmSuite:
         return results
 
     def close(self) -> None:
-        """Finish pytest's session and forget the test modules."""
+        """Finish pytest's session (the test modules go with its items)."""
         config, self.config = self.config, None
         if config is None:
             return
@@ -185,8 +191,6 @@ class WarmSuite:
             with contextlib.suppress(Exception):
                 config.hook.pytest_sessionfinish(session=self.session, exitstatus=0)
             config._ensure_unconfigure()
-        for name in getattr(self, "modules", ()):
-            sys.modules.pop(name, None)
 
 
 _WARM: dict[tuple, WarmSuite] = {}
