@@ -790,6 +790,8 @@ def _forked(request, fds, zygote_fds):
 
         random.seed()  # not the zygote's state, shared by every child
         wire.np.random.seed()
+        # What a started student process sees in its arguments, the same here.
+        sys.argv[:] = ["-c", str(requests), str(replies), json.dumps(request["config"])]
         run(requests, replies, request["config"])
         code = 0
     except SystemExit as exc:
