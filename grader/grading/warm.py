@@ -98,6 +98,17 @@ def _file_state(files: list[Path]) -> tuple:
     return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in watched)
 
 
+class _CollectErrors:
+    """What went wrong collecting the suites (no terminal reporter prints it here)."""
+
+    def __init__(self):
+        self.texts: list[str] = []
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.texts.append(report.longreprtext)
+
+
 class WarmSuite:
     """One stage's test files, collected once; ``run`` grades one submission with them."""
 
@@ -120,8 +131,9 @@ class WarmSuite:
         with mounted(stage, self.plugin.module), quiet() as sink:
             # -q and --tb belong to the terminal reporter, not loaded here.
             args = [a for a in PYTEST_ARGS if a not in ("-q", "--tb=no")]
+            errors = _CollectErrors()
             self.config = _prepareconfig([*map(str, files), *args, *WARM_ARGS],
-                                         plugins=[self.plugin])  # fmt: skip
+                                         plugins=[self.plugin, errors])  # fmt: skip
             self.session = PytestSession.from_config(self.config)
             try:
                 self.config._do_configure()
@@ -136,8 +148,8 @@ class WarmSuite:
         self.items = list(self.session.items)
         if self.session.testsfailed or not self.items:
             self.close()
-            raise GraderError(f"the grading suites for {stage} did not collect:\n"
-                              + sink.getvalue()[-2000:])  # fmt: skip
+            raise GraderError(f"the grading suites for {stage} did not run (collection "
+                              "failed):\n" + ("\n".join(errors.texts) + sink.getvalue())[-2000:])
         self._drop_rewriting_hook()
 
     def _ours(self, name: str) -> bool:
