@@ -18,6 +18,7 @@ Not a test; a quiet machine gives comparable medians.
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -59,7 +60,7 @@ TESTS = {
     "relu": "assert np.array_equal(relu(np.array([-2., 0., 3.])), [0, 0, 3])",
     "softmax": "assert np.allclose(softmax(np.array([[1., 2.], [3., 3.]])).sum(axis=1), 1)",
 }  # fmt: skip
-PACKAGES = {"nbgrader": ["nbgrader", "numpy"], "otter": ["otter-grader", "numpy"]}
+PACKAGES = {"nbgrader": ["nbgrader", "numpy"], "otter": ["otter-grader", "numpy", "ipykernel"]}
 
 
 def venv(anchors: Path, name: str) -> Path:
@@ -128,7 +129,7 @@ def otter_autograder(bin_dir: Path, root: Path) -> tuple[Path, Path]:
             "scored": True, "setup": "", "teardown": "", "type": "doctest"}]}  # fmt: skip
         (folder / "tests" / f"{name}.py").write_text(f"OK_FORMAT = True\ntest = {test!r}\n")
     (folder / "requirements.txt").write_text("")
-    subprocess.run([str(bin_dir / "otter"), "generate", "-t", "tests", "-o", "."],
+    subprocess.run([str(bin_dir / "otter"), "generate", "-t", "tests", "-o", "autograder.zip"],
                    cwd=folder, check=True, capture_output=True)  # fmt: skip
     submission = folder / "act.py"
     submission.write_text(STUDENT)
@@ -167,6 +168,8 @@ def main():
         for name in ("nbgrader", "otter"):
             try:
                 bin_dir = venv(args.anchors, name)
+                # nbgrader runs its own tools (alembic) by name
+                os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
                 if name == "nbgrader":
                     course = nbgrader_course(bin_dir, root, args.class_size)
                     one[name] = [str(bin_dir / "nbgrader"), "autograde", "act", "--student",
@@ -175,6 +178,7 @@ def main():
                     cwd[name] = course
                 else:
                     zipped, submission = otter_autograder(bin_dir, root)
+                    (root / "otter-out").mkdir()
                     one[name] = [str(bin_dir / "otter"), "run", "-a", str(zipped), "-o",
                                  str(root / "otter-out"), str(submission)]  # fmt: skip
             except (subprocess.CalledProcessError, OSError) as exc:

@@ -80,10 +80,10 @@ class StudentProcess:
             "isolation": self._isolation_settings(),
         }
         env = {**zygote.BASE_ENV, "HOME": str(self.workdir)}
-        forked = zygote.usable(self.level)
-        if forked:
-            with contextlib.suppress(zygote.ZygoteError, OSError):
-                zygote.zygote()  # started (once) before the caller's children are listed
+        forked = False
+        with contextlib.suppress(zygote.ZygoteError, OSError):
+            # started (if it is) before the caller's children are listed
+            forked = zygote.for_next_process(self.level) is not None
         # The caller's own children, there before this one: never taken for its orphans.
         self.foreign = frozenset(children())
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:

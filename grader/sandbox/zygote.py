@@ -15,8 +15,10 @@ its own pipe), and no child can reach it:
   submission could attach to it and plant code in every later student process, so that
   level keeps starting a new interpreter for each one (``usable``).
 
-One zygote per grader process, started on first use; it dies with the grader (its parent
-death signal), and a dead zygote is replaced once before falling back to the old path.
+One zygote per grader process, started for its second student process (``for_next_process``:
+a one-off grading keeps its student's start-up overlapping with pytest's); it dies with the
+grader (its parent death signal), and a dead zygote is replaced once before falling back to
+a new interpreter.
 """
 
 import contextlib
@@ -182,6 +184,24 @@ def zygote() -> Zygote:
             _ZYGOTE.clear()  # one inherited through fork() belongs to the parent
             current = _ZYGOTE[os.getpid()] = Zygote()
         return current
+
+
+_SPAWNS: dict[int, int] = {}  # student processes started so far, by grader process
+
+
+def for_next_process(level) -> "Zygote | None":
+    """The zygote to fork the next student process at ``level`` from, or None to start a
+    new interpreter. A zygote is started at a grader process's second student process: a
+    one-off grading (``grade run`` of a submission that never crashes) would pay for
+    starting it and gain nothing, while its start-up no longer overlaps with the grader's."""
+    if not usable(level):
+        return None
+    pid = os.getpid()
+    _SPAWNS[pid] = _SPAWNS.get(pid, 0) + 1
+    current = _ZYGOTE.get(pid)
+    if current is not None and not current.dead:
+        return current
+    return zygote() if _SPAWNS[pid] >= 2 else None
 
 
 def zygote_pids() -> frozenset[int]:

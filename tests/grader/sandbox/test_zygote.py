@@ -15,6 +15,14 @@ LEVEL = levels.detect()
 FORKED = pytest.mark.skipif(not zygote.usable(LEVEL), reason="no zygote at this level")
 
 
+@pytest.fixture(autouse=True)
+def started():
+    """This process's zygote, started (a grader process starts it for its second student
+    process only)."""
+    if zygote.usable(LEVEL):
+        zygote.zygote()
+
+
 def session(code: str, level=LEVEL) -> tuple[Session, StudentModule]:
     request = LoadRequest("neuron", "neuron.py", [code], code.encode())
     live = Session(request, Limits(timeout=5, load_timeout=20), level)
