@@ -134,6 +134,9 @@ class WarmSuite:
             errors = _CollectErrors()
             self.config = _prepareconfig([*map(str, files), *args, *WARM_ARGS],
                                          plugins=[self.plugin, errors])  # fmt: skip
+            # What --tb=no says to a one-off run: pytest's own rendering of a failure (0.1 s
+            # each, parsing the test's source) is never shown; the plugin writes messages.
+            self.config.option.tbstyle = "no"
             self.session = PytestSession.from_config(self.config)
             try:
                 self.config._do_configure()
