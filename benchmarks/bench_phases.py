@@ -4,7 +4,8 @@ Grades the standalone reference of each stage (``.py`` and a notebook) in a warm
 reports, per stage, the median over ``--repeat`` runs of the wall time spent in:
 
 - ``read``: finding and reading the submission (notebook parsing included);
-- ``spawn``: starting the student process (``Popen``; its start-up then overlaps the rest);
+- ``spawn``: starting the student process (a fork of the zygote, or ``Popen`` at the
+  baseline level or with ``--no-zygote``; its start-up then overlaps the rest);
 - ``load``: waiting for the student process to be ready and to run the submission's top level;
 - ``collect``: pytest's collection of the public tests and the hidden suite;
 - ``calls``: requests to the student process (the student's computing and the wire);
@@ -16,11 +17,15 @@ add up to the total. They are measured by wrapping the functions of those names
 (``read_submissions``, ``StudentProcess.spawn`` / ``.start``, pytest's ``perform_collect``,
 the proxy's ``Session.request``), wherever they live in the ``grader`` package.
 
-Usage: python benchmarks/bench_phases.py [--repeat 5] [--stages neuron,layer]
+With a warm suite (``grader.grading.warm``) ``collect`` is paid once per process: it shows
+as 0 here, after the warm-up run.
+
+Usage: python benchmarks/bench_phases.py [--repeat 5] [--stages neuron,layer] [--no-zygote]
 Not a test: compare medians from the same quiet machine.
 """
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -111,7 +116,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--stages", default=",".join(STAGES))
+    parser.add_argument("--no-zygote", action="store_true",
+                        help="start each student process as a new interpreter (as before)")
     args = parser.parse_args()
+    if args.no_zygote:
+        os.environ["NEUROGRADE_NO_ZYGOTE"] = "1"
     print(f"median of {args.repeat} runs; milliseconds of wall time")
     print(f"{'stage':<12}{'kind':<7}" + "".join(f"{c:>9}" for c in COLUMNS))
     with tempfile.TemporaryDirectory() as scratch:

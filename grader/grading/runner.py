@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 
 from grader import __version__
-from grader.errors import GraderError
-from grader.grading.proxy import StudentModule
 from grader.grading.session import Session, Unavailable
 from grader.grading.submission import Submission, settle_outcome
+from grader.grading.warm import warm_suite
 from grader.outputs.report import Report
 from grader.sandbox.levels import Level
 from grader.sandbox.limits import Limits
@@ -28,25 +27,25 @@ def grade_submission(
     stage: str, submission: Submission, files: list[Path], limits: Limits, level: Level
 ) -> Report:
     """Run ``files`` (the stage's suites) against one submission, in a student process at
-    ``level``; the report of what came of it. Raises GraderError if the suites do not run."""
+    ``level``; the report of what came of it. Raises GraderError if the suites do not run.
+
+    The suites are collected once per process and stay warm (``grader.grading.warm``):
+    the next submission of the stage pays only for running them."""
     started = time.perf_counter()
     session = Session(submission.load_request(), limits, level)
     if submission.problem:
         session.unavailable = Unavailable("run", submission.problem)
     try:
-        # Start the student process first: its start-up (interpreter, NumPy, namespaces)
-        # overlaps with importing pytest and collecting the suites, here.
+        # Start the student process first: its start-up overlaps with the grader's own
+        # (importing pytest and collecting the suites, the first time in this process).
         session.prestart()
-        from grader.grading.plugin import GradingPlugin  # imports pytest
-
-        plugin = GradingPlugin(StudentModule(session, stage), submission)
-        _run_pytest(stage, files, plugin)
+        results = warm_suite(stage, files).run(session, submission)
     finally:
         session.close()
     report = Report(
         assignment=stage,
         submission=str(submission.path),
-        tests=plugin.results,
+        tests=results,
         skipped=submission.skipped,
         stdout="\n".join(session.stdout)[: limits.output_bytes],
         stderr="\n".join(session.stderr)[: limits.output_bytes],
@@ -116,19 +115,6 @@ def _pytest_run(stage: str, module, files: list[Path]):
             sys.modules.pop(stage, None)
         else:
             sys.modules[stage] = saved
-
-
-def _run_pytest(stage: str, files: list[Path], plugin) -> None:
-    """Run the suites in this (trusted) process; results come from ``plugin``."""
-    import pytest
-
-    with _pytest_run(stage, plugin.module, files) as sink:
-        code = pytest.main([*map(str, files), *PYTEST_ARGS], plugins=[plugin])
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.results:
-        raise GraderError(
-            f"the grading suites for {stage} did not run (pytest exit code {code}):\n"
-            + sink.getvalue()[-2000:]
-        )
 
 
 class _PointsCollector:

@@ -22,6 +22,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from grader.errors import StudentCrash, StudentTimeout
+from grader.sandbox import zygote
 from grader.sandbox.allowlist import jail_steps
 from grader.sandbox.levels import BASELINE, Level
 from grader.sandbox.limits import Limits, LoadRequest
@@ -78,36 +79,47 @@ class StudentProcess:
             "limits": asdict(self.limits),
             "isolation": self._isolation_settings(),
         }
-        command = [
-            sys.executable, "-I", "-S", "-c", BOOT.format(path=str(runtime_dir())),
-            str(req_r), str(resp_w), json.dumps(config),
-        ]  # fmt: skip
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(self.workdir),
-            "LANG": "C.UTF-8",
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
+        env = {**zygote.BASE_ENV, "HOME": str(self.workdir)}
+        forked = False
+        with contextlib.suppress(zygote.ZygoteError, OSError):
+            # started (if it is) before the caller's children are listed
+            forked = zygote.for_next_process(self.level) is not None
         # The caller's own children, there before this one: never taken for its orphans.
         self.foreign = frozenset(children())
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
-            self.proc = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                cwd=self.workdir,
-                env=env,
-                pass_fds=(req_r, resp_w),
-                start_new_session=True,
-            )
+            fds = (req_r, resp_w, out.fileno(), err.fileno())
+            if forked:
+                self.proc = self._fork(config, env, fds)
+            if self.proc is None:  # a new interpreter, as at the baseline level
+                command = [
+                    sys.executable, "-I", "-S", "-c", BOOT.format(path=str(runtime_dir())),
+                    str(req_r), str(resp_w), json.dumps(config),
+                ]  # fmt: skip
+                self.proc = subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    cwd=self.workdir,
+                    env=env,
+                    pass_fds=(req_r, resp_w),
+                    start_new_session=True,
+                )
         LIVE_PIDS.add(self.proc.pid)
         os.close(req_r)
         os.close(resp_w)
         os.set_blocking(req_w, False)
         self.requests, self.replies = req_w, resp_r
+
+    def _fork(self, config: dict, env: dict, fds: tuple):
+        """The student process forked from this grader's zygote (see grader.sandbox.zygote),
+        or None when no zygote can fork it (then a new interpreter is started)."""
+        for _ in range(2):  # a zygote that died is replaced once
+            try:
+                return zygote.zygote().fork(config, env, str(self.workdir), fds)
+            except (zygote.ZygoteError, OSError):
+                continue
+        return None
 
     def _claim_slot(self) -> None:
         """Side effects of a level with ``own_uid``: claim a slot (an exclusive uid, shared
@@ -227,7 +239,7 @@ class StudentProcess:
             control_groups().kill(self.slot.index)
         # Whatever escaped the process group (a double-forked daemon) was adopted by
         # this process, a child subreaper: kill it too.
-        kill_orphans(keep=frozenset(LIVE_PIDS) | self.foreign)
+        kill_orphans(keep=frozenset(LIVE_PIDS) | self.foreign | zygote.zygote_pids())
 
     def output(self) -> tuple[str, str]:
         """What the child printed, truncated to the limit."""

@@ -676,6 +676,11 @@ def main():
     requests, replies = int(sys.argv[1]), int(sys.argv[2])
     config = json.loads(sys.argv[3])
     preload()
+    run(requests, replies, config)
+
+
+def run(requests, replies, config):
+    """Isolate and limit this process, then load the submission and answer requests."""
     if config.get("isolation"):
         isolate(config["isolation"], replies)
     apply_limits(config["limits"])
@@ -690,6 +695,120 @@ def main():
     report = host.load(header["cells"], header["filename"])
     wire.write_frame(replies, {"ok": True, "value": wire.encode_value(report, [])})
     serve(host, requests, replies)
+
+
+# ---------------------------------------------------------------- the zygote
+#
+# A process that has imported NumPy and this runtime, and then only forks: each child becomes
+# one submission's student process (``run`` above, from the very start: its own session,
+# output files, environment, work folder, then ``isolate``: the slot's control groups, new
+# namespaces, the allowlist root, the slot's uid, limits). The zygote itself never runs a
+# submission's code and never receives any: a request holds the settings ``run`` gets and
+# four file descriptors (the two pipes and the two output files); the code comes later, over
+# the child's own pipe. Its only peer is the grader that started it (a socketpair).
+
+
+def zygote_main():
+    """Serve fork requests on the socket ``sys.argv[1]`` until it closes; report each
+    child's exit status (``{"exit": pid, "status": raw}``) as it comes."""
+    import select
+    import socket
+
+    control = socket.socket(fileno=int(sys.argv[1]))
+    preload()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the grader's to handle
+    libc, check = _libc()
+    check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    while True:
+        ready, _, _ = select.select([control, wake_r], [], [])
+        if wake_r in ready:
+            while True:
+                try:
+                    if not os.read(wake_r, 512):
+                        break
+                except BlockingIOError:
+                    break
+            _report_exits(control)
+        if control not in ready:
+            continue
+        message, fds, _, _ = socket.recv_fds(control, 1 << 16, 4)
+        if not message:
+            return
+        if len(fds) != 4:
+            for fd in fds:
+                os.close(fd)
+            control.send(json.dumps({"error": "expected four file descriptors"}).encode())
+            continue
+        pid = os.fork()
+        if pid == 0:
+            _forked(json.loads(message), fds, (control.fileno(), wake_r, wake_w))
+        for fd in fds:
+            os.close(fd)
+        control.send(json.dumps({"pid": pid}).encode())
+
+
+def _report_exits(control):
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        control.send(json.dumps({"exit": pid, "status": status}).encode())
+
+
+def _forked(request, fds, zygote_fds):
+    """In a child of the zygote: drop everything of the zygote (its socket first: no child
+    may ask for more children), take the request's descriptors and environment, and become
+    a student process as ``main`` would. Never returns."""
+    code = 1
+    try:
+        for fd in zygote_fds:
+            os.close(fd)
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.setsid()
+        requests, replies, out, err = fds
+        null = os.open(os.devnull, os.O_RDONLY)
+        for source, target in ((null, 0), (out, 1), (err, 2)):
+            os.dup2(source, target)
+        low = 3  # every other descriptor closed, whatever the zygote held
+        for fd in sorted({requests, replies}):
+            os.closerange(low, fd)
+            low = fd + 1
+        os.closerange(low, 1 << 16)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        import random
+
+        random.seed()  # not the zygote's state, shared by every child
+        wire.np.random.seed()
+        # What a started student process sees in its arguments, the same here.
+        sys.argv[:] = ["-c", str(requests), str(replies), json.dumps(request["config"])]
+        run(requests, replies, request["config"])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            import atexit
+
+            atexit._run_exitfuncs()  # as an interpreter's exit would
+            sys.stderr.flush()
+            sys.stdout.flush()
+        except BaseException:
+            pass
+        os._exit(code)
 
 
 if __name__ == "__main__":
