@@ -42,12 +42,14 @@ def test_dense_backward_shapes():
          "dvalues.sum(axis=0): one value per neuron, shape (3,), without keepdims."),
     ]  # fmt: skip
     for (name, expected, hint), value in zip(parts, got, strict=True):
-        expect(returned(f"{name} of dense_backward", value), DENSE, expected, hint, **TOLERANCE)
+        part = named(f"{name} of dense_backward", lambda *args, value=value: value)
+        expect(part, DENSE, expected, hint, **TOLERANCE)
 
 
 def test_neural_network_shapes():
-    """The parameters and the output have the shapes of the handout; the weights are drawn
-    at random and forward is sigmoid(sigmoid(X @ W1 + b1) @ W2 + b2)."""
+    """The parameters have the handout's shapes, the weights differ, forward is right.
+
+    The weights are drawn at random; forward is sigmoid(sigmoid(X @ W1 + b1) @ W2 + b2)."""
     net = NeuralNetwork(2, 4, 1, seed=0)
     shapes = {"W1": (2, 4), "b1": (4,), "W2": (4, 1), "b2": (1,)}
     for name, shape in shapes.items():
@@ -64,8 +66,9 @@ def test_neural_network_shapes():
     X = np.array([[0.0, 1.0], [1.0, 0.5], [-1.0, 2.0]])
     hidden = 1 / (1 + np.exp(-(X @ np.asarray(net.W1) + np.asarray(net.b1))))
     expected = 1 / (1 + np.exp(-(hidden @ np.asarray(net.W2) + np.asarray(net.b2))))
-    expect(net.forward, {"X": X}, expected, "forward is sigmoid(sigmoid(X @ W1 + b1) @ W2 + "
-           "b2): a sigmoid on the hidden layer and on the output layer.", **TOLERANCE)  # fmt: skip
+    forward = named(f"{NETWORK}.forward", net.forward)
+    expect(forward, {"X": X}, expected, "forward is sigmoid(sigmoid(X @ W1 + b1) @ W2 + b2): "
+           "a sigmoid on the hidden layer and on the output layer.", **TOLERANCE)  # fmt: skip
 
 
 def test_neural_network_learns_xor():
@@ -73,8 +76,9 @@ def test_neural_network_learns_xor():
     net = NeuralNetwork(2, 4, 1, seed=0)
     case = {**XOR, "learning_rate": 1.0, "epochs": 5000}
     run = f"{NETWORK}.train(X_xor, y_xor, 1.0, 5000)"
-    losses = call(net.train, case, "train repeats forward, mse_loss and backward `epochs` "
-                  "times: an error in one of them shows here (see their tests).")  # fmt: skip
+    train = named(f"{NETWORK}.train", net.train)
+    losses = call(train, case, "train repeats forward, mse_loss and backward `epochs` times: "
+                  "an error in one of them shows here (see their tests).")  # fmt: skip
     if numbers(losses) is None or np.ndim(losses) != 1 or len(losses) != 5000:
         fail(f"{run} returned {show(losses)}; expected a list of 5000 losses.",
              "append each epoch's mse_loss(forward(X), y), taken before backward, to a list "
@@ -91,15 +95,17 @@ def test_neural_network_learns_xor():
              "around 1 (not 0.01) and that b1 and b2 are added and updated.")  # fmt: skip
 
 
-def returned(name, value):
-    """A function named ``name`` that returns ``value``: one part of a call's result, to be
-    checked by ``expect`` and named in its message."""
+def named(name, function):
+    """``function`` (a bound method of the network, or one part of a result) under the
+    name that failure messages show: seen through the grader, a student's method has no
+    name of its own."""
 
-    def part(*args):
-        return value
+    def call_it(*args):
+        __tracebackhide__ = True
+        return function(*args)
 
-    part.__name__ = name
-    return part
+    call_it.__name__ = name
+    return call_it
 
 
 # ---------------------------------------------------------------- how a failure reads
