@@ -19,7 +19,7 @@ from grader.platforms import release
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 BANNER = "# ---------------------------------------------------------------- how a failure reads"
-TAUGHT_STAGES = ["neuron", "layer", "batch", "activations"]
+TAUGHT_STAGES = ["neuron", "layer", "batch", "activations", "backprop"]
 RAW_DUMPS = ("Not equal to tolerance", "Mismatched elements", "Max absolute difference",
              "assert_allclose", "DID NOT RAISE", "assert ")  # fmt: skip
 
@@ -35,6 +35,8 @@ CASES = [
      "inputs @ weights.T + biases"),
     ("activations", "wrong_softmax_no_max.py", "test_softmax_huge_logits",
      "subtract the largest logit"),
+    ("backprop", "wrong_mse_grad_missing_two.py", "test_mse_loss_grad",
+     "divided by y_pred.size"),
 ]  # fmt: skip
 IDS = [f"{stage}/{name}" for stage, name, _, _ in CASES]
 

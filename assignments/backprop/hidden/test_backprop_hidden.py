@@ -27,6 +27,7 @@ from grader.suites.checks import (
     expect_unchanged,
     first_hint,
     load_reference,
+    mismatch,
     numerical_gradient,
     shape_of,
     summarize,
@@ -106,6 +107,13 @@ def as_sequence(function, got, inputs, what):
     if isinstance(got, np.ndarray) and got.ndim == 1:
         return list(got)
     raise Mismatch(f"{function}({describe_inputs(inputs)}) returned {summarize(got)}; {what}")
+
+
+def expect_hinted(condition: bool, text: str, hint: str) -> None:
+    """``expect_true`` with its hint as data (``mismatch``): feedback on a hidden test shows
+    the hint even when it hides the text's inputs and values."""
+    if not condition:
+        raise mismatch(text, hint)
 
 
 def uniform(rng, shape):
@@ -403,16 +411,14 @@ def test_dense_backward_bias_shape(check, rng):
     got = check.call(case)
     dbiases = got[2] if isinstance(got, tuple | list) and len(got) == 3 else got
     shape = shape_of(dbiases)
-    expect_true(
+    expect_hinted(
         shape == (3,),
         f"dense_backward(dvalues of shape (4, 3), inputs of shape (4, 2), weights of shape (2, 3)) "
-        f"returned dbiases of shape {shape}; it must be (3,), the shape of the biases.\n  Hint: "
-        + (
-            "sum with axis=0 and without keepdims=True: a (1, n) gradient turns b - lr * db "
-            "into a (1, n) array, and the parameter silently changes shape."
-            if shape == (1, 3)
-            else "sum dvalues over the samples: dvalues.sum(axis=0)."
-        ),
+        f"returned dbiases of shape {shape}; it must be (3,), the shape of the biases.",
+        "sum with axis=0 and without keepdims=True: a (1, n) gradient turns b - lr * db "
+        "into a (1, n) array, and the parameter silently changes shape."
+        if shape == (1, 3)
+        else "sum dvalues over the samples: dvalues.sum(axis=0).",
     )
     expect_right_too("dense_backward", lambda: check_dense_backward(check, case, got))
 
@@ -592,10 +598,10 @@ def test_network_parameter_shapes(student):
             try:
                 got = shape_of(getattr(net, name))
             except AttributeError:
-                raise Mismatch(
-                    f"NeuralNetwork{sizes} has no attribute {name}.\n  Hint: __init__ must set "
-                    "self.W1, self.b1, self.W2 and self.b2 (weights drawn with "
-                    "np.random.default_rng(seed), biases zero)."
+                raise mismatch(
+                    f"NeuralNetwork{sizes} has no attribute {name}.",
+                    "__init__ must set self.W1, self.b1, self.W2 and self.b2 (weights drawn "
+                    "with np.random.default_rng(seed), biases zero).",
                 ) from None
             if got == shape:
                 continue
@@ -608,9 +614,7 @@ def test_network_parameter_shapes(student):
                 hint = f"a bias vector is one-dimensional: np.zeros({shape[0]})."
             else:
                 hint = "W1 is (input_size, hidden_size), W2 (hidden_size, output_size)."
-            raise Mismatch(
-                f"NeuralNetwork{sizes}.{name} has shape {got}; expected {shape}.\n  Hint: {hint}"
-            )
+            raise mismatch(f"NeuralNetwork{sizes}.{name} has shape {got}; expected {shape}.", hint)
     expect_right_too("NeuralNetwork", lambda: expect_drawn_weights(student, (3, 5, 2)))
 
 
@@ -635,20 +639,21 @@ def test_network_initial_weights_can_learn(student):
         net = student.NeuralNetwork(2, 4, 1, seed=seed)
         weights = [np.asarray(net.W1, dtype=float), np.asarray(net.W2, dtype=float)]
         rms = float(np.sqrt(np.mean(np.concatenate([w.ravel() for w in weights]) ** 2)))
-        expect_true(
+        expect_hinted(
             rms >= 0.1,
             f"NeuralNetwork(2, 4, 1, seed={seed}): the weights are tiny (root mean square "
-            f"{rms:.3g}).\n  Hint: weights scaled by 0.01 keep every sigmoid near 0.5, where the "
-            "gradients are nearly zero and the network cannot learn XOR: draw them at a scale "
-            "around 1 (e.g. rng.standard_normal(shape)).",
+            f"{rms:.3g}).",
+            "weights scaled by 0.01 keep every sigmoid near 0.5, where the gradients are "
+            "nearly zero and the network cannot learn XOR: draw them at a scale around 1 "
+            "(e.g. rng.standard_normal(shape)).",
         )
         for name, w in zip(("W1", "W2"), weights, strict=True):
-            expect_true(
+            expect_hinted(
                 np.ptp(w) > 0,
                 f"NeuralNetwork(2, 4, 1, seed={seed}).{name} has all its entries equal "
-                f"({summarize(w)}).\n  Hint: identical weights make every hidden unit compute "
-                "the same thing and get the same gradient, so they never become different: "
-                "draw them at random.",
+                f"({summarize(w)}).",
+                "identical weights make every hidden unit compute the same thing and get the "
+                "same gradient, so they never become different: draw them at random.",
             )
 
 
@@ -662,14 +667,16 @@ def test_network_seed_reproducible(student):
         "draw the weights from rng = np.random.default_rng(seed), created in __init__ from "
         "the `seed` argument."
     )
-    expect_true(
+    expect_hinted(
         np.array_equal(w1[0], w1[1]) and np.array_equal(w2[0], w2[1]),
         f"two NeuralNetwork(3, 4, 2, seed=7) got different weights (W1 {summarize(w1[0])} and "
-        f"{summarize(w1[1])}).\n  Hint: {hint}",
+        f"{summarize(w1[1])}).",
+        hint,
     )
-    expect_true(
+    expect_hinted(
         not (np.array_equal(w1[0], w1[2]) and np.array_equal(w2[0], w2[2])),
-        f"NeuralNetwork(3, 4, 2, seed=7) and seed=8 got the same weights.\n  Hint: {hint}",
+        "NeuralNetwork(3, 4, 2, seed=7) and seed=8 got the same weights.",
+        hint,
     )
 
 
@@ -849,13 +856,14 @@ def test_gradients_keys_and_shapes(check, rng):
         hint = ""
         if len(expected) == 1 and shape == (1, expected[0]):
             hint = (
-                "  Hint: sum without keepdims=True: a (1, n) gradient makes b - lr * db a (1, n) "
+                "sum without keepdims=True: a (1, n) gradient makes b - lr * db a (1, n) "
                 "array and the bias silently changes shape."
             )
-        expect_true(
+        expect_hinted(
             shape == expected,
             f'NeuralNetwork.gradients(X, y)["{key}"] has shape {shape}; expected {expected}, '
-            f"the shape of {key}.\n{hint}".rstrip(),
+            f"the shape of {key}.",
+            hint,
         )
     expect_right_too(
         "NeuralNetwork.gradients", lambda: expect_gradients(got, reference_net(p), p, X, y)
@@ -890,13 +898,14 @@ def test_gradients_change_no_parameter(check, rng):
     reply = check.reply({"X": X, "y": y}, on=net, keep_args=True)
     for key in PARAMS:
         now = np.asarray(getattr(net, key), dtype=float)
-        expect_true(
+        expect_hinted(
             # Exact up to rounding: x + h - h may differ from x in its last bit.
             now.shape == p[key].shape and np.allclose(now, p[key], rtol=1e-12, atol=1e-15),
             f"NeuralNetwork.gradients(X, y) changed {key}: it was {summarize(p[key])} and became "
-            f"{summarize(now)}.\n  Hint: gradients only computes and returns the gradients; "
-            "backward() is the one that updates the parameters (and in-place updates such as "
-            "`self.W1 -= ...` inside gradients change them).",
+            f"{summarize(now)}.",
+            "gradients only computes and returns the gradients; backward() is the one that "
+            "updates the parameters (and in-place updates such as `self.W1 -= ...` inside "
+            "gradients change them).",
         )
     expect_unchanged("NeuralNetwork.gradients", {"X": X, "y": y}, reply.args_after, ["X", "y"])
     got = reply.value
@@ -1248,11 +1257,11 @@ def expect_losses(check, got, p, X, y, lr, epochs):
         "NeuralNetwork.train", got, inputs, f"return the list of the {epochs} per-epoch losses."
     )
     if len(losses) != epochs:
-        raise Mismatch(
+        raise mismatch(
             f"NeuralNetwork.train(X, y, {lr}, {epochs}) returned {len(losses)} losses; expected "
-            f"{epochs}, one per epoch (each measured before that epoch's update).\n  Hint: "
+            f"{epochs}, one per epoch (each measured before that epoch's update).",
             "append each epoch's loss, mse_loss(forward(X), y) taken before backward, to the "
-            "list that train returns."
+            "list that train returns.",
         )
     what = f"the returned losses, {params_text(p)}"
     try:
@@ -1490,6 +1499,5 @@ def test_train_learns_xor(check):
         "  expected    [0, 1, 1, 0] (output above 0.5 means 1)",
         f"  got outputs {summarize(y_pred)}",
         f"  loss went from {first:.4g} to {last:.4g}",
-        f"  Hint: {hint}",
     ]
-    raise Mismatch("\n".join(lines))
+    raise mismatch("\n".join(lines), hint)

@@ -1,0 +1,102 @@
+"""Every hint is data: a failing test's hint travels in ``TestResult.hint`` (from
+``checks.mismatch``), never only as ``Hint:`` text inside its message.
+
+Under the default hidden-feedback policy (``hints``) a student sees a hidden test's hint
+field and not its message: a hint typed into the text of a hand-built ``Mismatch`` is
+silently lost there. Two guards, for every stage of the course (a stage added later is
+covered as it arrives):
+
+- the misconception fixtures of ``tests/fixtures/submissions/<stage>/`` (``wrong_*``),
+  graded once each through ``grade batch``'s API, two at a time: no failing test's
+  output holds ``Hint:`` while its ``hint`` field is empty;
+- the source of every hidden suite holds no string with ``Hint:`` (a site that no fixture
+  reaches): ``mismatch(text, hint)`` writes it.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from grader.batch import run_batch
+from grader.course import STAGES, get_stage
+
+ROOT = Path(__file__).resolve().parents[3]
+FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
+HINT_MARK = "Hint:"
+
+
+def misconception_fixtures(stage: str) -> list[Path]:
+    """The stage's fixtures named after a mistake (the correct ones have no failure)."""
+    return sorted(
+        path for path in (FIXTURES / stage).glob("wrong_*") if path.suffix in (".py", ".ipynb")
+    )
+
+
+def hints_in_text_only(report) -> list[str]:
+    """The failing tests of ``report`` whose message holds a hint that is not data."""
+    return [
+        f"{test.name}: {test.output[-300:]}"
+        for test in report.tests
+        if test.status != "passed" and HINT_MARK in test.output and not test.hint
+    ]
+
+
+@pytest.mark.parametrize("stage", [s for s in STAGES if misconception_fixtures(s)])
+def test_every_fixture_hint_is_data(stage, tmp_path):
+    """Graded, no misconception fixture of ``stage`` has a failing test whose message says
+    "Hint:" while its hint field is empty (and every fixture was graded, and failed)."""
+    paths = misconception_fixtures(stage)
+    result = run_batch(stage, paths, tmp_path / "out", jobs=2, force=True)
+    assert not result.problems, result.problems
+    assert len(result.graded) == len(paths)
+    lost = {}
+    for graded in result.graded:
+        report = graded.report
+        assert report.score < report.max_score, f"{graded.student} lost no points"
+        if found := hints_in_text_only(report):
+            lost[graded.student] = found
+    assert not lost, "hints written into the text, not kept as data:\n" + "\n".join(
+        f"{student}: {line}" for student, lines in lost.items() for line in lines
+    )
+
+
+def hidden_suite_files() -> list[tuple[str, Path]]:
+    """(stage, file) for every Python file of every stage's hidden folder."""
+    return [
+        (stage, path)
+        for stage in STAGES
+        for path in sorted((get_stage(stage).folder / "hidden").glob("*.py"))
+    ]
+
+
+def strings_with_hint_mark(source: str) -> list[int]:
+    """The lines of string literals (f-string parts too) that hold ``Hint:``; docstrings,
+    which may tell of the mark, are not messages."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return sorted(
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and HINT_MARK in node.value
+        and id(node) not in docstrings
+    )
+
+
+@pytest.mark.parametrize(
+    ("stage", "path"), hidden_suite_files(), ids=lambda v: v.name if isinstance(v, Path) else v
+)
+def test_hidden_suites_write_no_hint_text(stage, path):
+    """No hidden suite builds the ``Hint:`` text itself: its hints go through
+    ``mismatch(text, hint)`` (or a ``Hint``), which keeps them as data."""
+    lines = strings_with_hint_mark(path.read_text(encoding="utf-8"))
+    assert not lines, f"{stage}: {path.name} writes 'Hint:' by hand on lines {lines}"
