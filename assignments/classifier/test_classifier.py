@@ -1,15 +1,15 @@
 """Public tests for stage 6. Run ``pytest`` in this folder."""
 
 import numpy as np
-import pytest
 
 from classifier import Classifier, softmax_cross_entropy, softmax_cross_entropy_grad
 
 # Looser than the course's 1e-6: a solution computing in float32, which the course
 # accepts, is exact to about 1e-7 per operation and a few 1e-6 after a dot product.
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-8}
-LOGITS = [[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]]
-LABELS = [0, 1]
+HANDOUT = {"logits": [[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], "labels": [0, 1]}
+NETWORK = "Classifier(2, 5, 3, seed=0)"
+SPIRALS = "Classifier(2, 100, 3, seed=0)"
 
 
 def spiral_data(points_per_class, n_classes, seed):
@@ -27,35 +27,48 @@ def spiral_data(points_per_class, n_classes, seed):
 
 def test_softmax_cross_entropy_handout():
     """The handout's logits and labels [0, 1] give a loss of 0.3185398."""
-    assert float(softmax_cross_entropy(LOGITS, LABELS)) == pytest.approx(0.3185398, abs=1e-6)
+    expect(softmax_cross_entropy, HANDOUT, 0.3185398,
+           "the loss is the mean over samples of -log softmax(logits)[i, labels[i]]: pick "
+           "each sample's own label's log-probability (an index, not a value), then average.",
+           rtol=0, atol=1e-6)  # fmt: skip
 
 
 def test_softmax_cross_entropy_huge_logits():
     """Logits [[1000, 0, -1000]] give 0.0 for label 0 and 2000.0 for label 2 (log-sum-exp)."""
-    assert float(softmax_cross_entropy([[1000.0, 0.0, -1000.0]], [0])) == pytest.approx(0.0)
-    assert float(softmax_cross_entropy([[1000.0, 0.0, -1000.0]], [2])) == pytest.approx(2000.0)
+    hint = ("compute log softmax with log-sum-exp: subtract each row's largest logit before "
+            "np.exp, then log_p = shifted - log(sum(exp(shifted))): exp(1000) overflows.")
+    expect(softmax_cross_entropy, {"logits": [[1000.0, 0.0, -1000.0]], "labels": [0]}, 0.0,
+           hint, rtol=0, atol=1e-6)  # fmt: skip
+    expect(softmax_cross_entropy, {"logits": [[1000.0, 0.0, -1000.0]], "labels": [2]}, 2000.0,
+           hint, rtol=1e-9, atol=1e-6)  # fmt: skip
 
 
 def test_softmax_cross_entropy_grad_handout():
     """The gradient is (softmax(logits) - one_hot(labels)) / N."""
-    out = np.asarray(softmax_cross_entropy_grad(LOGITS, LABELS))
-    assert out.shape == (2, 3)
     expected = [[-0.170499, 0.121216, 0.049283], [0.054302, -0.09876, 0.044459]]
-    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+    expect(softmax_cross_entropy_grad, HANDOUT, expected,
+           "the gradient is (softmax(logits) - one_hot(labels)) / N: softmax over each row, "
+           "subtract 1 at each sample's label, divide by the number of samples.",
+           rtol=1e-5, atol=1e-6)  # fmt: skip
 
 
 def test_classifier_shapes():
     """The parameters and the logits have the handout's shapes; forward is
     relu(X @ W1 + b1) @ W2 + b2."""
     net = Classifier(2, 5, 3, seed=0)
-    assert [np.shape(getattr(net, k)) for k in ("W1", "b1", "W2", "b2")] == [
-        (2, 5), (5,), (5, 3), (3,),
-    ]  # fmt: skip
+    shapes = {"W1": (2, 5), "b1": (5,), "W2": (5, 3), "b2": (3,)}
+    for name, shape in shapes.items():
+        got = np.shape(getattr(net, name))
+        if got != shape:
+            fail(f"{NETWORK}.{name} has shape {got}; expected {shape}.",
+                 "W1 is (input_size, hidden_size) and W2 (hidden_size, n_classes); each bias "
+                 "is one-dimensional, one value per neuron: np.zeros(size).")  # fmt: skip
     X = np.array([[0.0, 1.0], [1.0, 0.5], [-1.0, 2.0], [0.3, -0.7]])
-    out = np.asarray(net.forward(X))
-    assert out.shape == (4, 3)
     hidden = np.maximum(X @ np.asarray(net.W1) + np.asarray(net.b1), 0.0)
-    np.testing.assert_allclose(out, hidden @ np.asarray(net.W2) + np.asarray(net.b2), **TOLERANCE)
+    expected = hidden @ np.asarray(net.W2) + np.asarray(net.b2)
+    forward = named(f"{NETWORK}.forward", net.forward)
+    expect(forward, {"X": X}, expected, "forward is relu(X @ W1 + b1) @ W2 + b2: a ReLU on the "
+           "hidden layer, and the logits as they are (no softmax in forward).", **TOLERANCE)
 
 
 def test_classifier_learns_the_spirals():
@@ -63,12 +76,168 @@ def test_classifier_learns_the_spirals():
     classifies at least 95% of the three spirals' points."""
     X, y = spiral_data(100, 3, 0)
     net = Classifier(2, 100, 3, seed=0)
+    train = named(f"{SPIRALS}.train", net.train)
+    case = {"X": X, "y": y, "learning_rate": 1.0, "epochs": 100}
     # Ten calls of 100 epochs are the same 1000 steps of full-batch gradient descent; they
     # keep each call short for the grader's time limit per call.
     losses = []
     for _ in range(10):
-        losses += list(net.train(X, y, 1.0, 100))
-    assert len(losses) == 1000
-    assert losses[-1] < losses[0]
-    accuracy = np.mean(np.asarray(net.predict(X)) == y)
-    assert accuracy >= 0.95, f"{accuracy:.1%} of the points classified correctly"
+        got = call(train, case, "train repeats forward, the loss and step `epochs` times: an "
+                   "error in one of them shows here (see their tests).")  # fmt: skip
+        if numbers(got) is None or np.ndim(got) != 1 or len(got) != 100:
+            fail(f"{SPIRALS}.train(X, y, 1.0, 100) returned {show(got)}; expected a list of "
+                 "100 losses.", "append each epoch's loss, taken before step, to a list and "
+                 "return it.")  # fmt: skip
+        losses += list(got)
+    if not losses[-1] < losses[0]:
+        fail(f"{SPIRALS} trained 1000 epochs on spiral_data(100, 3, 0): the loss went from "
+             f"{show(losses[0])} to {show(losses[-1])}; it must go down.",
+             "step must go downhill: parameter -= learning_rate * its gradient, every "
+             "gradient taken before any parameter changes.")  # fmt: skip
+    accuracy = float(np.mean(np.asarray(net.predict(X)) == y))
+    if accuracy < 0.95:
+        fail(f"{SPIRALS} trained 1000 epochs on spiral_data(100, 3, 0) classifies "
+             f"{accuracy:.1%} of the 300 points; at least 95% expected.",
+             "check the gradient tests first; then the hidden layer (a linear model stays "
+             "near 50%) and the weights' scale (He: sqrt(2 / fan_in)).")  # fmt: skip
+
+
+def named(name, function):
+    """``function`` (a bound method of the network, or one part of a result) under the
+    name that failure messages show: seen through the grader, a student's method has no
+    name of its own."""
+
+    def call_it(*args):
+        __tracebackhide__ = True
+        return function(*args)
+
+    call_it.__name__ = name
+    return call_it
+
+
+# ---------------------------------------------------------------- how a failure reads
+# (You need not read on.) A failing test says which call failed, with its inputs, what was
+# expected and what came back, and a hint: the same kind of message the grader's hidden
+# tests give. Run by the grader, a failure is the grader's own Mismatch, its hint kept apart.
+# This block is the same in every stage's public tests.
+
+try:  # the grader's Mismatch is shown as it is, its hint kept apart
+    from grader.errors import Mismatch as Failure
+    from grader.errors import StudentError, StudentRaised
+except ImportError:  # plain pytest, without neurograde installed
+    Failure, StudentError, StudentRaised = AssertionError, (), ()
+
+
+def told_by_grader(exc):
+    """A timeout, a crash or a missing name: the grader reports those itself."""
+    return isinstance(exc, StudentError) and not isinstance(exc, StudentRaised)
+
+
+def fail(text, hint=""):
+    """Stop the test with ``text`` and the hint (also kept as ``.hint``)."""
+    __tracebackhide__ = True
+    failure = Failure(f"{text}\n  Hint: {hint}" if hint else text)
+    failure.hint = hint
+    raise failure
+
+
+def numbers(value):
+    """``value`` as an array when it is numbers (nested lists, tuples, NumPy), else None.
+    Looks at each item first: a string such as "4.8" is not a number here."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if type(item) in (list, tuple):
+            todo.extend(item)
+        elif not (type(item) in (int, float, bool) or (isinstance(item, np.ndarray | np.generic)
+                                                        and item.dtype.kind in "biuf")):
+            return None
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged rows
+        return None
+    return array if array.dtype.kind in "biuf" else None
+
+
+def show(value, limit=80):
+    """A short description of a value: its numbers as typed (4, 4.0, [1, 2]), shape or kind."""
+    array = numbers(value)
+    if array is None:
+        text = repr(value)
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+    if array.ndim == 0:
+        return repr(value.item() if isinstance(value, np.generic) else value)
+    with np.printoptions(precision=5, threshold=8, edgeitems=2, linewidth=1000):
+        text = " ".join(np.array2string(array, separator=", ").split())
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    if type(value) in (list, tuple):
+        return f"{text} (a {type(value).__name__} of {len(value)})"
+    return f"{text} (shape {array.shape})"
+
+
+def label(function, case):
+    """``name(argument=value, ...)``: the call as a student would write it."""
+    name = getattr(function, "__name__", None) or repr(function)
+    return f"{name}({', '.join(f'{k}={show(v)}' for k, v in case.items())})"
+
+
+def raised(exc):
+    """What the code raised, in one line (with its line of code, when the grader knows it)."""
+    text = f"{getattr(exc, 'student_type', '') or type(exc).__name__}: {str(exc)[:300]}"
+    frames = getattr(exc, "frames", ())
+    if frames and isinstance(frames[-1], dict) and frames[-1].get("code"):
+        text += f" (line {frames[-1].get('line')}: {str(frames[-1]['code']).strip()[:120]})"
+    return text
+
+
+def call(function, case, hint=""):
+    """``function(*case.values())``; an error it raises fails the test, naming the call."""
+    __tracebackhide__ = True
+    try:
+        return function(*case.values())
+    except Exception as exc:  # the code's error, told with the inputs that caused it
+        if told_by_grader(exc):
+            raise
+        fail(f"{label(function, case)} raised {raised(exc)}", hint)
+
+
+def expect(function, case, expected, hint="", returns=None, rtol=1e-5, atol=1e-8):
+    """Call ``function`` on ``case`` (argument name -> value); fail unless it returns
+    ``expected`` (shape and values, within rtol/atol), of the type ``returns`` if given
+    (``float``, ``list`` or ``np.ndarray``). Returns the value."""
+    __tracebackhide__ = True
+    got = call(function, case, hint)
+    expected = np.asarray(expected, dtype=float)
+    array = numbers(got)
+    if array is None:
+        fail(f"{label(function, case)} returned {show(got)}, which is not a number or an "
+             "array of numbers.", "return the result (a missing `return`? a print instead?).")
+    if array.shape == expected.shape and np.allclose(array, expected, rtol=rtol, atol=atol):
+        if returns is None or isinstance(got, returns):
+            return got
+        fail(f"{label(function, case)} returned the right values as a {type(got).__name__}; "
+             f"return a {returns.__name__}, as the contract asks.", hint)
+    lines = [label(function, case), f"  expected {show(expected)}", f"  got      {show(got)}"]
+    if array.shape != expected.shape:
+        lines.append(f"  The shape is wrong: expected {expected.shape}, got {array.shape}.")
+    fail("\n".join(lines), hint)
+
+
+def expect_raises(function, case, error, why):
+    """Fail unless ``function`` raises ``error`` on the invalid ``case``; ``why`` says why
+    the inputs are invalid (the hint when it returns or raises something else)."""
+    __tracebackhide__ = True
+    try:
+        got = function(*case.values())
+    except error as exc:
+        if not told_by_grader(exc):
+            return
+        raise
+    except Exception as exc:
+        if told_by_grader(exc):
+            raise
+        fail(f"{label(function, case)} raised {raised(exc)}; expected {error.__name__}.",
+             why)  # fmt: skip
+    fail(f"{label(function, case)} returned {show(got)} instead of raising "
+         f"{error.__name__}.", why)  # fmt: skip

@@ -19,7 +19,7 @@ from grader.platforms import release
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 BANNER = "# ---------------------------------------------------------------- how a failure reads"
-TAUGHT_STAGES = ["neuron", "layer", "batch", "activations", "backprop"]
+TAUGHT_STAGES = ["neuron", "layer", "batch", "activations", "backprop", "classifier"]
 RAW_DUMPS = ("Not equal to tolerance", "Mismatched elements", "Max absolute difference",
              "assert_allclose", "DID NOT RAISE", "assert ")  # fmt: skip
 
@@ -37,6 +37,8 @@ CASES = [
      "subtract the largest logit"),
     ("backprop", "wrong_mse_grad_missing_two.py", "test_mse_loss_grad",
      "divided by y_pred.size"),
+    ("classifier", "wrong_no_log_sum_exp.py", "test_softmax_cross_entropy_huge_logits",
+     "log-sum-exp"),
 ]  # fmt: skip
 IDS = [f"{stage}/{name}" for stage, name, _, _ in CASES]
 
