@@ -102,19 +102,6 @@ def test_classifier_learns_the_spirals():
              "near 50%) and the weights' scale (He: sqrt(2 / fan_in)).")  # fmt: skip
 
 
-def named(name, function):
-    """``function`` (a bound method of the network, or one part of a result) under the
-    name that failure messages show: seen through the grader, a student's method has no
-    name of its own."""
-
-    def call_it(*args):
-        __tracebackhide__ = True
-        return function(*args)
-
-    call_it.__name__ = name
-    return call_it
-
-
 # ---------------------------------------------------------------- how a failure reads
 # (You need not read on.) A failing test says which call failed, with its inputs, what was
 # expected and what came back, and a hint: the same kind of message the grader's hidden
@@ -241,3 +228,16 @@ def expect_raises(function, case, error, why):
              why)  # fmt: skip
     fail(f"{label(function, case)} returned {show(got)} instead of raising "
          f"{error.__name__}.", why)  # fmt: skip
+
+
+def named(name, function):
+    """``function`` (a bound method of the network, or one part of a result) under the
+    name that failure messages show: seen through the grader, a student's method has no
+    name of its own."""
+
+    def call_it(*args):
+        __tracebackhide__ = True
+        return function(*args)
+
+    call_it.__name__ = name
+    return call_it

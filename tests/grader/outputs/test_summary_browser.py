@@ -5,8 +5,8 @@ this test fails (CI installs it: ``apt-get install -y chromium``)."""
 
 import html
 import json
+import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -44,10 +44,14 @@ pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
 
 
 def chromium() -> str:
+    """Debian's Chromium: a system program, looked for in the system's folders as well as
+    on PATH (CI runs the venv's pytest with a minimal PATH)."""
+    folders = [*os.environ.get("PATH", "").split(os.pathsep), "/usr/bin", "/usr/local/bin"]
     for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
+        for folder in filter(None, folders):
+            found = Path(folder) / name
+            if found.is_file() and os.access(found, os.X_OK):
+                return str(found)
     pytest.fail("Chromium is needed to check the summary page: apt-get install -y chromium")
 
 
