@@ -15,7 +15,7 @@ from grader.errors import GraderError
 from grader.grading.runner import collect_function_points, collect_points, grade_submission
 from grader.grading.submission import read_submissions
 from grader.outputs.report import DEFAULT_HIDDEN_FEEDBACK, HIDDEN_FEEDBACK, Report, TestResult
-from grader.sandbox import levels, reaper
+from grader.sandbox import levels, reaper, zygote
 from grader.sandbox.allowlist import allowlist
 from grader.sandbox.levels import LEVELS, Level
 from grader.sandbox.limits import Limits
@@ -49,12 +49,19 @@ def choose_isolation(requested: str | None = None, required: str | None = None) 
     return levels.choose(required=required, requested=requested)
 
 
-def prepare_isolation(requested: str | None = None, required: str | None = None) -> Level:
+def prepare_isolation(
+    requested: str | None = None, required: str | None = None, *, many: bool = False
+) -> Level:
     """Make the process-wide settings grading needs (a child subreaper; non-dumpable when
     the student would share our uid), once: the commands that grade call this first. The
-    settings last as long as the process. Returns the level they were made for."""
+    settings last as long as the process. Returns the level they were made for.
+
+    ``many``: this process will grade many submissions (a batch worker); the zygote that
+    forks student processes (``grader.sandbox.zygote``) starts now, in the background."""
     level = choose_isolation(requested, required)
     reaper.prepare_isolation(level)
+    if many:
+        zygote.start_early(level)
     return level
 
 

@@ -234,7 +234,9 @@ def _prepare_worker(options: dict) -> None:
     """A worker's start: the process-wide settings grading needs (see api.prepare_isolation).
     An unavailable level is reported by each grading instead, as a grader fault."""
     try:
-        prepare_isolation(options.get("isolation_level"), options.get("require_isolation"))
+        prepare_isolation(
+            options.get("isolation_level"), options.get("require_isolation"), many=True
+        )
     except GraderError:
         pass
 

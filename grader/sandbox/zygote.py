@@ -16,9 +16,10 @@ its own pipe), and no child can reach it:
   level keeps starting a new interpreter for each one (``usable``).
 
 One zygote per grader process, started for its second student process (``for_next_process``:
-a one-off grading keeps its student's start-up overlapping with pytest's); it dies with the
-grader (its parent death signal), and a dead zygote is replaced once before falling back to
-a new interpreter.
+a one-off grading keeps its student's start-up overlapping with pytest's), or as soon as the
+process knows it will grade many (``start_early``: a batch worker, whose first student
+process is then forked too); it dies with the grader (its parent death signal), and a dead
+zygote is replaced once before falling back to a new interpreter.
 """
 
 import contextlib
@@ -202,6 +203,19 @@ def for_next_process(level) -> "Zygote | None":
     if current is not None and not current.dead:
         return current
     return zygote() if _SPAWNS[pid] >= 2 else None
+
+
+def start_early(level) -> None:
+    """For a process that will grade many submissions at ``level`` (a batch worker): start
+    its zygote now, to boot while the process collects its suites, and fork every student
+    process from it, the first one too (instead of a new interpreter for the first and the
+    zygote's start-up in the second's way)."""
+    if not usable(level):
+        return
+    pid = os.getpid()
+    _SPAWNS[pid] = max(_SPAWNS.get(pid, 0), 1)
+    with contextlib.suppress(OSError):
+        zygote()
 
 
 def zygote_pids() -> frozenset[int]:

@@ -679,8 +679,30 @@ def main():
     run(requests, replies, config)
 
 
+# glibc's malloc options (mallopt): M_TRIM_THRESHOLD, M_MMAP_THRESHOLD.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+
+
+def tune_malloc():
+    """Keep NumPy's arrays of up to 4 MiB on the heap, and up to 16 MiB of freed heap.
+
+    Left to itself, glibc's malloc in a small new process gives each freed array of a few
+    hundred KiB back to the kernel and faults it in again at the next epoch: a classifier's
+    training loop (300 x 100 arrays) ran 3x slower here than in a process whose heap had
+    grown. Fixed thresholds keep that memory (at most 16 MiB more, under the same limits)."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(M_MMAP_THRESHOLD, 4 << 20)
+        libc.mallopt(M_TRIM_THRESHOLD, 16 << 20)
+    except (OSError, AttributeError):  # not glibc: its own malloc, untouched
+        pass
+
+
 def run(requests, replies, config):
     """Isolate and limit this process, then load the submission and answer requests."""
+    tune_malloc()
     if config.get("isolation"):
         isolate(config["isolation"], replies)
     apply_limits(config["limits"])

@@ -1,7 +1,10 @@
 """The zygote (``grader.sandbox.zygote``): student processes forked from one process that
 imported NumPy once, each in its own fresh isolation, none seeing anything of another."""
 
+import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -106,7 +109,10 @@ def test_a_student_cannot_reach_the_zygote():
     namespace), and its socket is not among the student's descriptors."""
     pid = zygote.zygote().proc.pid
     code = f"""
+import json
 import os
+import subprocess
+import sys
 def poke():
     try:
         os.kill({pid}, 0)
@@ -148,3 +154,32 @@ def test_a_dead_zygote_is_replaced():
         assert zygote.zygote().proc.pid != old.proc.pid
     finally:
         live.close()
+
+
+FIRST_PROCESS = """
+import json, sys
+from grader.api import prepare_isolation
+from grader.sandbox import zygote
+from grader.sandbox.limits import Limits, LoadRequest
+from grader.sandbox.process import StudentProcess
+level = prepare_isolation(many=sys.argv[1] == "many")
+started_early = bool(zygote.zygote_pids())
+process = StudentProcess(LoadRequest("neuron", "neuron.py", ["x = 1"], b"x = 1"), Limits(), level)
+try:
+    process.start()
+    print(json.dumps([started_early, isinstance(process.proc, zygote.ForkedChild)]))
+finally:
+    process.close()
+"""
+
+
+@FORKED
+@pytest.mark.parametrize("many, expected", [("many", [True, True]), ("one", [False, False])])
+def test_a_batch_worker_forks_its_first_student_too(many, expected):
+    """A process that says it will grade many submissions (a batch worker) starts its zygote
+    at once and forks its first student process from it; a one-off grading starts a new
+    interpreter for its first (its start-up overlaps with pytest's collection)."""
+    result = subprocess.run([sys.executable, "-c", FIRST_PROCESS, many],
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == expected
