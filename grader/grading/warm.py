@@ -120,6 +120,7 @@ class WarmSuite:
         from grader.grading.runner import PYTEST_ARGS
 
         self.stage, self.files, self.state = stage, list(files), _file_state(files)
+        self.folders = {str(f.parent) for f in self.files}
         self.current = CurrentSession()
         self.plugin = GradingPlugin(StudentModule(self.current, stage), None)
         self.lock = threading.Lock()
@@ -158,7 +159,7 @@ class WarmSuite:
     def _ours(self, name: str) -> bool:
         """Whether module ``name`` is one of the test files (imported by the collection)."""
         origin = str(getattr(sys.modules.get(name), "__file__", "") or "")
-        return origin.rsplit("/", 1)[0] in {str(f.parent) for f in self.files}
+        return origin.rsplit("/", 1)[0] in self.folders
 
     def _drop_rewriting_hook(self) -> None:
         """pytest's import hook that rewrites asserts is needed only to import the test files,
