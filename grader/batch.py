@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -207,7 +208,7 @@ def _grade_parallel(stage, todo, options, jobs, graded, problems, progress):
     if not todo:
         return
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    context = multiprocessing.get_context("forkserver")
+    context = multiprocessing.get_context(_start_method())
     done, total = len(graded), len(graded) + len(todo)
     with concurrent.futures.ProcessPoolExecutor(
         jobs, mp_context=context, initializer=_prepare_worker, initargs=(options,)
@@ -228,6 +229,15 @@ def _grade_parallel(stage, todo, options, jobs, graded, problems, progress):
         except KeyboardInterrupt:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def _start_method() -> str:
+    """How the workers start: forked from this process, which has imported the grader and
+    NumPy already (0.4 s less per batch than a forkserver whose workers import them again),
+    unless another thread runs here (a library user's): forking a process with threads can
+    leave a lock held forever in the child; a forkserver is then used. Workers are trusted
+    grader processes either way: student code runs only in the sandbox's processes."""
+    return "fork" if threading.active_count() == 1 else "forkserver"
 
 
 def _prepare_worker(options: dict) -> None:

@@ -117,3 +117,24 @@ def test_a_grader_fault_is_not_the_students_not_runnable(monkeypatch, tmp_path):
     report = batch._grade_one("neuron", "alice/neuron.py", {})["report"]
     assert report["status"] == "not_runnable" and "Permission denied" in report["problem"]
 
+
+
+def test_workers_are_forked_only_from_a_process_without_other_threads():
+    """Workers are forked from the grading process (its imports reused) unless another
+    thread runs there: a fork could copy a lock that thread holds, never to be released, so
+    a forkserver starts them instead."""
+    import subprocess
+    import sys
+    import threading
+
+    alone = "from grader import batch; print(batch._start_method())"
+    result = subprocess.run([sys.executable, "-c", alone], capture_output=True, text=True)
+    assert result.stdout.strip() == "fork", result.stderr
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert batch._start_method() == "forkserver"
+    finally:
+        stop.set()
+        other.join()
