@@ -96,6 +96,10 @@ class BatchResult:
     elapsed: float = 0.0
     settings: ClassSettings = field(default_factory=ClassSettings)
     public_only: bool = False
+    # Students canvas_import.csv could not hold (no Canvas or SIS id), and whether it holds
+    # anyone: set when the class folder is written.
+    canvas_left_out: list[str] = field(default_factory=list)
+    canvas_rows: int = 0
 
 
 def class_settings(
@@ -153,7 +157,8 @@ def run_batch(
     graded.sort(key=lambda g: g.student)
     result = BatchResult(stage, graded, found.problems, interrupted, time.perf_counter() - started,
                          settings or ClassSettings(), bool(options.get("public_only")))  # fmt: skip
-    write_all(result, outdir, hidden_feedback)
+    whole = write_all(result, outdir, hidden_feedback)
+    result.canvas_left_out, result.canvas_rows = whole.canvas_left_out, whole.canvas_rows
     return result
 
 

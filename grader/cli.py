@@ -331,6 +331,13 @@ def batch_command(
         f"gradebook: {out_dir / 'gradebook.csv'} (Canvas: {out_dir / 'canvas_import.csv'}); "
         f"summary: {out_dir / 'summary.html'}"
     )
+    if result.canvas_left_out and (roster or result.canvas_rows):
+        # A teacher importing into Canvas would otherwise find these students' scores missing
+        # from canvas_import.csv (or an empty file, with an id,name,email roster).
+        click.echo(f"canvas_import.csv leaves out {len(result.canvas_left_out)} of "
+                   f"{len(result.canvas_left_out) + result.canvas_rows} students, who have no "
+                   "Canvas or SIS id (a roster exported from Canvas's gradebook gives them): "
+                   f"{one_line(', '.join(result.canvas_left_out))}", err=True)  # fmt: skip
     late = [g.student for g in result.graded if g.entry is not None and g.entry.late_marker]
     if late:  # Canvas's word, never dropped: the gradebook's late column has it too
         click.echo(f"{len(late)} marked late by Canvas (_LATE_): {one_line(', '.join(late))}",

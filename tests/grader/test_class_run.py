@@ -113,6 +113,19 @@ def test_the_batch_exits_0_and_lists_what_it_did_not_grade(run, gradebook):
     assert "Traceback" not in process.stderr
 
 
+def test_students_canvas_import_cannot_hold_are_named_on_the_terminal(run, gradebook):
+    """The class's roster (id, name, email) has no Canvas or SIS ids: canvas_import.csv
+    holds only the student whose Canvas download name carries one (kimjo), and the terminal
+    says who is left out (a teacher importing into Canvas would otherwise miss them)."""
+    process, out = run
+    rows = [r for r in csv.reader(open(out / "canvas_import.csv", encoding="utf-8"))]
+    assert [r[1] for r in rows[2:]] == ["12345"]  # after the header and Points Possible
+    students = [s for s in gradebook if s]
+    said = f"canvas_import.csv leaves out {len(students) - 1} of {len(students)} students"
+    assert said in process.stderr, process.stderr
+    assert "ada" in process.stderr.split(said, 1)[1].splitlines()[0]
+
+
 def test_gradebook_has_one_column_per_test_and_they_add_up(gradebook, results):
     """The header is the fixed columns, then one column per test, unique (the public and
     hidden suites share no name); a student's test columns add up to their score before
