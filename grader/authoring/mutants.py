@@ -11,7 +11,8 @@ reference does it catch, and does it say why (a ``Hint:``)?
    mutant that returns the same values, types and errors, and leaves its arguments alike,
    is equivalent and is not graded.
 3. The others are graded like submissions (``grader.api.grade``): a mutant is *caught*
-   when it loses points, and *hinted* when some failing test's message has a ``Hint:``.
+   when it loses points, and *hinted* when some failing test gives a hint (the check's
+   ``Mismatch.hint``, carried as data in ``TestResult.hint``).
 
 A probes module defines ``probes(module)``, a generator of ``(label, outcome)`` where
 ``outcome`` is plain data; ``watch(function, *args)`` makes one from a call (its value or
@@ -391,7 +392,7 @@ def _grade_source(stage_name: str, source: str, timeout: float) -> dict:
     failing = [t for t in report.tests if t.status != "passed"]
     return {
         "caught": report.score < report.max_score,
-        "hinted": any("Hint:" in t.output for t in failing),
+        "hinted": any(t.hint for t in failing),  # the hint as the failing check gave it
         "failing": [t.name for t in failing],
     }
 

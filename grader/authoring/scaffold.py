@@ -176,7 +176,8 @@ def new_stage(name: str, course: Path) -> Path:
     folder = Path(course) / name
     if folder.exists():
         raise CourseError(f"{folder} exists: choose another name or remove it")
-    order = max((stage.order for stage in stages()), default=0) + 1
+    last = max((stage.order for stage in stages()), default=0)
+    order = int(last) + 1 if float(last).is_integer() else last + 1  # 7, not 7.0
     manifest = {"name": name, "title": f"Stage {name}", "order": order, "names": ["scale"]}
     (folder / "hidden").mkdir(parents=True)
     (folder / "stage.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

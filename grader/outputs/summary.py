@@ -215,12 +215,12 @@ def class_table(result) -> list[str]:
     for item in result.graded:
         report = item.report
         failing = [t for t in report.tests if t.status != "passed"]
-        first = next((t for t in failing if "Hint:" in t.output), failing[0] if failing else None)
+        first = next((t for t in failing if t.hint), failing[0] if failing else None)
         problem = "" if first is None else f"{first.status}: {first.name}"
-        if first is not None and first.output:
-            messages = first.output.strip().splitlines()
-            hint = next((line for line in messages if "Hint:" in line), messages[-1])
-            problem += " - " + hint.strip()[:90]
+        if first is not None and first.hint:  # the hint as the check gave it (data)
+            problem += " - " + f"Hint: {first.hint}".strip()[:90]
+        elif first is not None and first.output:
+            problem += " - " + first.output.strip().splitlines()[-1].strip()[:90]
         score = f"{report.score:g}/{report.max_score:g}"
         lines.append(f"{item.student:<8} {score:>9} {report.percent:>4.0f}%  {problem}")
     return lines

@@ -1,6 +1,6 @@
-"""What students get (``release``): stubs, notebooks, public tests, a README, a GitHub Actions
-workflow, and a *student edition* wheel of the grader that can run ``grade check``, built
-without the hidden suites, the reference or the demo class.
+"""What students get (``release``): manifests, stubs, notebooks, public tests, a README, a
+GitHub Actions workflow, and a *student edition* wheel of the grader that can run ``grade
+check``, built without the hidden suites, the reference or the demo class.
 """
 
 import shutil
@@ -85,7 +85,7 @@ def release(stages: list[str], outdir: Path, make_zip: bool = False) -> Path:
     for stage in stages:
         source = get_stage(stage)
         (outdir / stage).mkdir()
-        for path in (source.stub, source.notebook, source.public_tests):
+        for path in (source.manifest, source.stub, source.notebook, source.public_tests):
             shutil.copy2(path, outdir / stage / path.name)
     rest = ", ".join(f"`{s}`" for s in stages[1:]) or "nothing else"
     (outdir / "README.md").write_text(STUDENT_README.format(first=stages[0], rest=rest))

@@ -63,8 +63,11 @@ def test_builtin_stages_come_from_their_folders():
 
 
 def test_a_course_adds_and_overrides_stages(tmp_path, monkeypatch):
-    """A teacher's course adds its stages; one named like a built-in replaces it."""
+    """A teacher's course adds its stages (the new one after the last, `"order": 7` in its
+    manifest, not 7.0); one named like a built-in replaces it."""
     scaffold.new_stage("scaling", tmp_path)
+    written = (tmp_path / "scaling" / "stage.json").read_text()
+    assert json.loads(written)["order"] == 7 and '"order": 7,' in written
     (tmp_path / "neuron").mkdir()
     manifest = {"name": "neuron", "order": 1, "names": ["neuron_output"]}
     (tmp_path / "neuron" / "stage.json").write_text(json.dumps(manifest))

@@ -10,8 +10,9 @@ from grader.outputs.summary import class_summary, class_table, summary_html
 def klass() -> BatchResult:
     hinted = "softmax: expected [0.5, 0.5], got [1, 1]\nHint: divide by the row's sum"
     ada = Report("batch", "ada.py", tests=[Outcome("t1", 1, 1, "passed")])
-    bo = Report("batch", "bo.py", tests=[Outcome("t1", 0, 1, "failed", "plain message"),
-                                          Outcome("t2", 0, 1, "failed", hinted)])  # fmt: skip
+    bo = Report("batch", "bo.py", tests=[
+        Outcome("t1", 0, 1, "failed", "plain message: Hint: in the text, not given as data"),
+        Outcome("t2", 0, 1, "failed", hinted, hint="divide by the row's sum")])  # fmt: skip
     for report in (ada, bo):
         report.total()
     return BatchResult("batch", [Graded("ada", ada, False), Graded("bo", bo, True)],
@@ -30,8 +31,9 @@ def test_figures_of_the_class():
 
 
 def test_demo_table_shows_the_most_telling_problem():
-    """Each student's row shows the score and the first failing test with a hint (its
-    hint line), else nothing for a student who passed everything."""
+    """Each student's row shows the score and the first failing test that gives a hint (as
+    data, never read back from a message's text), else nothing for a student who passed
+    everything."""
     header, ada, bo = class_table(klass())
     assert header.split() == ["student", "score", "%", "first", "problem"]
     assert ada.split()[:3] == ["ada", "1/1", "100%"] and ada.rstrip().endswith("100%")

@@ -1,6 +1,7 @@
 """The student release (``grader.platforms.release``): its content, its wheel running
 `grade check`, nothing to copy in it, and a grader with only the student's commands."""
 
+import json
 import os
 import re
 import shutil
@@ -102,11 +103,13 @@ def test_release_has_no_hidden_suite_and_no_reference(bundle):
 
 
 def test_release_contents(bundle):
-    """Each stage has its stub, notebook and public tests; the README and workflow exist."""
+    """Each stage has its manifest (as docs/authoring.md promises), stub, notebook and public
+    tests; the README and workflow exist."""
     out, archive = bundle
     for stage in STAGES:
-        for name in (f"{stage}.py", f"{stage}.ipynb", f"test_{stage}.py"):
+        for name in ("stage.json", f"{stage}.py", f"{stage}.ipynb", f"test_{stage}.py"):
             assert (out / stage / name).is_file()
+        assert json.loads((out / stage / "stage.json").read_text())["name"] == stage
     workflow = (out / ".github" / "workflows" / "neurograde.yml").read_text()
     assert all(f"grade check {s} {s} --format github" in workflow for s in STAGES)
     assert "pytest" in (out / "README.md").read_text()
