@@ -85,8 +85,9 @@ def test_neural_network_learns_xor():
              "and return it.")  # fmt: skip
     if not losses[-1] < losses[0]:
         fail(f"{run}: the loss went from {show(losses[0])} to {show(losses[-1])}; it must "
-             "go down.", "backward must step downhill: parameter -= learning_rate * its "
-             "gradient (see the gradient tests).")  # fmt: skip
+             "go down.", "each step must go downhill: backward subtracts learning_rate "
+             "times the gradient that gradients() returns. A sign error in either makes the "
+             "loss grow: the gradients tests, then the backward tests, say which.")  # fmt: skip
     outputs = np.asarray(net.forward(XOR["X"]), dtype=float)
     if not (np.shape(outputs) == (4, 1) and ((outputs > 0.5) == (XOR["y"] > 0.5)).all()):
         fail(f"after {run}, forward(X_xor) gave {show(outputs)}; expected outputs above 0.5 "

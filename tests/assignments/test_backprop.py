@@ -75,6 +75,15 @@ def test_gradients_sign_blamed_on_gradients(gradients_sign_report, test):
     assert not any(text in output for text in UPDATE_BLAMED), output
 
 
+def test_public_xor_test_does_not_blame_backward_alone(gradients_sign_report):
+    """The public XOR test cannot tell a wrong sign in gradients() from one in backward():
+    its hint names both, in the order to check them (it used to say only that backward
+    must step downhill, sending the student to the function that was right)."""
+    output = _failing(gradients_sign_report)["test_neural_network_learns_xor"]
+    assert "gradients() returns" in output and "the gradients tests, then the backward" in output
+    assert "backward must step downhill" not in output
+
+
 def test_gradients_sign_costs_no_other_function(gradients_sign_report):
     """Only the tests of gradients, backward and train fail (and the public XOR test):
     mse_loss, mse_loss_grad, dense_backward, forward and the initialisation keep theirs."""
