@@ -30,11 +30,13 @@ written (``grader.inert``): fenced or escaped in Markdown, escaped in HTML, neut
 as formulas in the gradebook, visible escapes instead of control characters.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from grader import __version__
 from grader.errors import GraderError
 from grader.grading.discovery import Entry, Problem
 from grader.grading.lateness import LatePolicy, parse_late_policy
@@ -175,13 +177,19 @@ def write_all(result, outdir: Path, hidden_feedback: str = DEFAULT_HIDDEN_FEEDBA
     feedback shows of hidden tests what ``hidden_feedback`` (none, hints, full) allows, the
     results documents everything (they are the teacher's)."""
     outdir.mkdir(parents=True, exist_ok=True)
+    earlier = (_read_record(outdir) or {}).get("outputs", {})
     whole = merged(result, outdir)
     (outdir / "results").mkdir(exist_ok=True)
     (outdir / "feedback").mkdir(exist_ok=True)
-    written = set()
+    written, outputs = set(), {}
     for item in whole.graded:
         name = safe_name(item.student)
         written.add(name)
+        outputs[item.student] = made_of = _made_of(item, hidden_feedback)
+        files = [outdir / "results" / f"{name}.json", outdir / "feedback" / f"{name}.md",
+                 outdir / "feedback" / f"{name}.html"]  # fmt: skip
+        if earlier.get(item.student) == made_of and all(f.is_file() for f in files):
+            continue  # written from the same report, entry and policy: the same bytes again
         data = item.report.to_dict()
         data["student"] = item.student
         data["handed_in"] = _entry_dict(getattr(item, "entry", None))
@@ -210,9 +218,19 @@ def write_all(result, outdir: Path, hidden_feedback: str = DEFAULT_HIDDEN_FEEDBA
         "students": [g.student for g in whole.graded],
         "problems": [{"entry": p.entry, "reason": p.reason, "student": p.student}
                      for p in whole.problems],  # fmt: skip
+        "outputs": outputs,
     }  # fmt: skip
     (outdir / RECORD).write_text(json.dumps(record, indent=2), "utf-8")
     return whole
+
+
+def _made_of(item, hidden_feedback: str) -> str:
+    """A digest of everything a student's results and feedback files are made of (the
+    report, how it was handed in, the feedback policy, the grader's version): an unchanged
+    re-run of a class does not render and write them again (half of its time)."""
+    made_of = repr((__version__, item.student, hidden_feedback, item.report,
+                    _entry_dict(getattr(item, "entry", None))))  # fmt: skip
+    return hashlib.sha256(made_of.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _remove_others(outdir: Path, keep: set[str]) -> None:

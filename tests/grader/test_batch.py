@@ -138,3 +138,31 @@ def test_workers_are_forked_only_from_a_process_without_other_threads():
     finally:
         stop.set()
         other.join()
+
+
+def test_an_unchanged_rerun_leaves_each_students_files_alone(klass, tmp_path):
+    """A re-run that changes nothing for a student does not write their results and
+    feedback again (half of an unchanged re-run's time); a change of feedback policy, of
+    their submission, or a missing file does."""
+    import os
+
+    out = tmp_path / "out"
+    options = {"public_only": True}
+    run_batch("neuron", [klass], out, jobs=2, options=options)
+    files = sorted((out / "results").glob("*.json")) + sorted((out / "feedback").glob("*.*"))
+    assert len(files) == 12  # alice, bob, carol, smith_john_12345: results, .md, .html
+    for path in files:
+        os.utime(path, ns=(1, 1))  # marked: a file written again gets a new time
+    run_batch("neuron", [klass], out, jobs=2, options=options)
+    assert all(path.stat().st_mtime_ns == 1 for path in files)
+    assert (out / "gradebook.csv").stat().st_mtime_ns > 1
+
+    (out / "feedback" / "bob.html").unlink()
+    shutil.copy(klass / "alice" / "neuron.py", klass / "bob" / "neuron.py")  # bob fixes it
+    run_batch("neuron", [klass], out, jobs=2, options=options)
+    rewritten = {p.name for p in files if not p.exists() or p.stat().st_mtime_ns != 1}
+    assert rewritten == {"bob.json", "bob.md", "bob.html"}
+    assert json.loads((out / "results" / "bob.json").read_text())["score"] == 5
+
+    run_batch("neuron", [klass], out, jobs=2, options=options, hidden_feedback="none")
+    assert all(p.stat().st_mtime_ns != 1 for p in files)

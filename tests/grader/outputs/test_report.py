@@ -80,3 +80,24 @@ def test_for_students_leaves_the_report_as_it_was():
     shown = full.for_students("none")
     assert shown.tests[0].output == "" and full.tests[0].output == "x=1 got 2"
     assert full.for_students("hints").tests[0].output == "Hint: h"
+
+
+def test_to_dict_is_asdict_plus_the_summary_and_a_copy():
+    """to_dict gives what dataclasses.asdict gives (same keys, same order, same values) plus
+    Gradescope's top-level fields, and a copy: changing it leaves the report as it was."""
+    import json
+    from dataclasses import asdict
+
+    rich = report()
+    rich.load_errors = [{"kind": "syntax_error", "type": "SyntaxError", "line": 3, "code": "x ="}]
+    rich.missing, rich.skipped = ["relu"], ["%matplotlib inline"]
+    data = rich.to_dict()
+    expected = asdict(rich)
+    assert list(data)[: len(expected)] == list(expected)
+    assert json.dumps({k: data[k] for k in expected}) == json.dumps(expected)
+    assert data["output"] == rich.summary() and data["visibility"] == "visible"
+    data["tests"][0]["status"] = "failed"
+    data["load_errors"][0]["line"] = 99
+    data["missing"].append("softmax")
+    assert rich.tests[0].status == "passed" and rich.load_errors[0]["line"] == 3
+    assert rich.missing == ["relu"]
