@@ -96,8 +96,8 @@ class BatchResult:
     elapsed: float = 0.0
     settings: ClassSettings = field(default_factory=ClassSettings)
     public_only: bool = False
-    # Students canvas_import.csv could not hold (no Canvas or SIS id), and whether it holds
-    # anyone: set when the class folder is written.
+    # Students canvas_import.csv could not hold (no Canvas or SIS id), and how many it holds:
+    # set when the class folder is written.
     canvas_left_out: list[str] = field(default_factory=list)
     canvas_rows: int = 0
 

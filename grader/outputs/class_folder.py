@@ -16,7 +16,9 @@ summary.html           the class: who was not graded and why, score histogram (i
                        per test (the common misconceptions), slowest submissions
 summary.json           the same figures as data
 class.json             the folder's record: stage, options, roster, due date and late
-                       policy, the students graded and what was not graded
+                       policy, the students graded and what was not graded, and a digest
+                       of what each student's files were made of (``outputs``: a re-run
+                       writes again only the files whose digest changed)
 
 A run updates the folder, it does not start it over: the students it found (graded or
 not) replace their earlier rows and files, everyone else's stay. So regrading one
