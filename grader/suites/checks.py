@@ -329,12 +329,33 @@ def as_arrays(inputs: dict) -> list:
     return values
 
 
-def same(got, value, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+def same(got, value, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = True) -> bool:
     """``got`` is ``value`` (a mistaken formula's result, maybe holding nan), shape included."""
     value = np.asarray(value, dtype=float)
     return got.shape == value.shape and bool(
-        np.allclose(got, value, rtol=rtol, atol=atol, equal_nan=True)
+        np.allclose(got, value, rtol=rtol, atol=atol, equal_nan=equal_nan)
     )
+
+
+def scaled(got, expected, factor) -> bool:
+    """``got`` is ``factor * expected`` (factor not 1, expected not all zero; nan never is)."""
+    if np.isclose(factor, 1.0) or not np.any(np.abs(expected) > 1e-12):
+        return False
+    return matches(got, factor * expected)
+
+
+def matches(got, value) -> bool:
+    """``same`` where nan matches nothing: ``got`` is exactly this (finite) variant."""
+    return same(got, value, equal_nan=False)
+
+
+def root_mean_square(*arrays) -> float:
+    """The root mean square of every entry of ``arrays`` (nan when they are not numbers)."""
+    try:
+        values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
+        return float(np.sqrt(np.mean(values**2)))
+    except Exception:
+        return float("nan")
 
 
 # ---------------------------------------------------------------- expectations
@@ -368,6 +389,52 @@ def expect_close(
         lines.append(f"  The shape is wrong: expected {expected.shape}, got {array.shape}.")
     hint = first_hint((*hints, *GENERAL_HINTS), array, expected, dict(inputs))
     raise mismatch("\n".join(lines), hint)
+
+
+def float32_tolerance(case, got, expected) -> dict:
+    """A suite's ``TOLERANCE`` for ``case``'s result (see ``module_check``): the contract's
+    tolerance (RTOL, ATOL), except for a float32 result: it carries ~6e-8
+    relative rounding per operation, ~1e-6 of the largest entry after matmuls, sums and
+    activations, so it gets rtol 1e-5 and an atol of 1e-5 of the largest expected value,
+    still far below every mistake a suite recognises (factors, signs, terms, axes)."""
+    try:
+        single = np.asarray(got).dtype == np.float32
+    except Exception:
+        single = False
+    if not single:
+        return {"rtol": RTOL, "atol": ATOL}
+    scale = float(np.max(np.abs(np.asarray(expected, dtype=float)), initial=0.0))
+    return {"rtol": 1e-5, "atol": max(ATOL, 1e-5 * scale)}
+
+
+def expect_near(function, got, expected, inputs, hints=(), what="", atol=ATOL) -> None:
+    """``expect_close`` with ``float32_tolerance`` (``atol``: a floor)."""
+    allowed = float32_tolerance(inputs, got, expected)
+    allowed["atol"] = max(allowed["atol"], atol)
+    expect_close(function, got, expected, inputs, hints, what=what, **allowed)
+
+
+def as_bias_vector(got, expected):
+    """A bias (gradient) of shape (1, n) compared as (n,): the values are judged here, the
+    shape (n,) by its own test, so one `keepdims=True` costs one point."""
+    expected = np.asarray(expected)
+    try:
+        array = np.asarray(got)
+    except Exception:
+        return got
+    if expected.ndim == 1 and array.ndim == 2 and array.shape == (1, expected.size):
+        return array.reshape(expected.shape)
+    return got
+
+
+def as_sequence(function: str, got, inputs: dict, what: str) -> list:
+    """``got`` as a list of values (a list of losses), or a Mismatch when it is not a list,
+    tuple or 1-D array."""
+    if isinstance(got, list | tuple):
+        return list(got)
+    if isinstance(got, np.ndarray) and got.ndim == 1:
+        return list(got)
+    raise Mismatch(f"{function}({describe_inputs(inputs)}) returned {summarize(got)}; {what}")
 
 
 def expect_true(condition: bool, message: str) -> None:

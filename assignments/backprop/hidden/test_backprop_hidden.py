@@ -15,13 +15,17 @@ import pytest
 
 from grader.errors import StudentError
 from grader.suites.checks import (
+    float32_tolerance,
+    matches,
+    root_mean_square,
     ATOL,
-    RTOL,
     Hint,
     Mismatch,
     RaiseHint,
-    describe_inputs,
+    as_bias_vector,
+    as_sequence,
     expect_close,
+    expect_near,
     expect_right_too,
     expect_true,
     expect_unchanged,
@@ -29,6 +33,7 @@ from grader.suites.checks import (
     load_reference,
     mismatch,
     numerical_gradient,
+    scaled,
     shape_of,
     summarize,
 )
@@ -44,69 +49,6 @@ XOR_Y = np.array([[0], [1], [1], [0]], dtype=float)
 
 
 # ------------------------------------------------------------------ comparing
-
-
-def _single_precision(got) -> bool:
-    try:
-        return np.asarray(got).dtype == np.float32
-    except Exception:
-        return False
-
-
-def tolerance(case, got, expected) -> dict:
-    """The contract's tolerance (rtol 1e-6, atol 1e-9), except for float32 results.
-
-    A result computed in float32 (the student converted to ``np.float32``) carries
-    about 6e-8 relative rounding per operation; after matmuls, sums and sigmoids a
-    correct float32 answer is off by ~1e-6 of the largest entry. So float32 results
-    get rtol 1e-5 and an atol of 1e-5 of the largest expected magnitude: still far
-    below every mistake recognised here (off by factors, signs, terms).
-    """
-    if not _single_precision(got):
-        return {"rtol": RTOL, "atol": ATOL}
-    scale = float(np.max(np.abs(np.asarray(expected, dtype=float)), initial=0.0))
-    return {"rtol": 1e-5, "atol": max(ATOL, 1e-5 * scale)}
-
-
-def expect_near(function, got, expected, inputs, hints=(), what="", atol=ATOL):
-    """``expect_close`` with the tolerance policy above (``atol``: a floor)."""
-    allowed = tolerance(inputs, got, expected)
-    allowed["atol"] = max(allowed["atol"], atol)
-    expect_close(function, got, expected, inputs, hints, what=what, **allowed)
-
-
-def _close(got, value) -> bool:
-    value = np.asarray(value, dtype=float)
-    return got.shape == value.shape and bool(np.allclose(got, value, rtol=1e-5, atol=1e-8))
-
-
-def _scaled(got, expected, factor) -> bool:
-    """got == factor * expected (and factor is not 1, and expected not all zero)."""
-    if np.isclose(factor, 1.0) or not np.any(np.abs(expected) > 1e-12):
-        return False
-    return _close(got, factor * expected)
-
-
-def as_bias_vector(got, expected):
-    """A bias (gradient) of shape (1, n) compared as (n,): the values are judged here,
-    the shape (n,) by its own one-point test, so one `keepdims=True` costs one point."""
-    expected = np.asarray(expected)
-    try:
-        array = np.asarray(got)
-    except Exception:
-        return got
-    if expected.ndim == 1 and array.ndim == 2 and array.shape == (1, expected.size):
-        return array.reshape(expected.shape)
-    return got
-
-
-def as_sequence(function, got, inputs, what):
-    """``got`` as a list of values, or a Mismatch when it is not a list/tuple/array."""
-    if isinstance(got, list | tuple):
-        return list(got)
-    if isinstance(got, np.ndarray) and got.ndim == 1:
-        return list(got)
-    raise Mismatch(f"{function}({describe_inputs(inputs)}) returned {summarize(got)}; {what}")
 
 
 def expect_hinted(condition: bool, text: str, hint: str) -> None:
@@ -150,31 +92,31 @@ def _mse_hints(y_pred, y_true):
             "elements (np.mean without an axis).",
         ),
         Hint(
-            lambda got, exp, inp: _scaled(got, exp, diff.size),
+            lambda got, exp, inp: scaled(got, exp, diff.size),
             "the squared errors were summed, not averaged: divide by the number of elements "
             "(y_pred.size), e.g. with np.mean.",
         ),
         Hint(
-            lambda got, exp, inp: per_sample > 1 and _scaled(got, exp, per_sample),
+            lambda got, exp, inp: per_sample > 1 and scaled(got, exp, per_sample),
             "you divided by the number of samples only: the mean is over all "
             "n_samples * n_outputs elements (y_pred.size).",
         ),
         Hint(
-            lambda got, exp, inp: _scaled(got, exp, 0.5),
+            lambda got, exp, inp: scaled(got, exp, 0.5),
             "your loss is half the expected one: this course's MSE has no 1/2 factor, it is "
             "mean((y_pred - y_true)**2).",
         ),
         Hint(
-            lambda got, exp, inp: _close(got, np.sqrt(exp)),
+            lambda got, exp, inp: matches(got, np.sqrt(exp)),
             "that is the square root of the MSE (the RMSE): do not take the square root.",
         ),
         Hint(
-            lambda got, exp, inp: _close(got, np.mean(np.abs(diff))),
+            lambda got, exp, inp: matches(got, np.mean(np.abs(diff))),
             "that is the mean absolute error: square the differences instead of taking "
             "their absolute value.",
         ),
         Hint(
-            lambda got, exp, inp: _close(got, np.mean(diff)),
+            lambda got, exp, inp: matches(got, np.mean(diff)),
             "the differences were not squared: mean((y_pred - y_true)**2).",
         ),
     ]
@@ -229,12 +171,12 @@ def _factor_hints(n_samples, n_outputs, what="the gradient"):
     size = n_samples * n_outputs
     hints = [
         Hint(
-            lambda got, exp, inp: _scaled(got, exp, -1.0),
+            lambda got, exp, inp: scaled(got, exp, -1.0),
             f"{what} has the wrong sign: it is 2 * (y_pred - y_true) / size, "
             "not (y_true - y_pred).",
         ),
         Hint(
-            lambda got, exp, inp: _scaled(got, exp, 0.5),
+            lambda got, exp, inp: scaled(got, exp, 0.5),
             f"{what} is half the expected one: the factor 2 from the derivative of "
             "(y_pred - y_true)**2 is missing.",
         ),
@@ -243,7 +185,7 @@ def _factor_hints(n_samples, n_outputs, what="the gradient"):
         hints += [
             Hint(
                 lambda got, exp, inp: (
-                    _scaled(got, exp, n_outputs) or _scaled(got, exp, n_outputs / 2)
+                    scaled(got, exp, n_outputs) or scaled(got, exp, n_outputs / 2)
                 ),
                 f"{what} was divided by the number of samples only: mse_loss is a mean over all "
                 "n_samples * n_outputs elements, so divide by y_pred.size.",
@@ -252,7 +194,7 @@ def _factor_hints(n_samples, n_outputs, what="the gradient"):
     if size > 1:
         hints += [
             Hint(
-                lambda got, exp, inp: _scaled(got, exp, size) or _scaled(got, exp, size / 2),
+                lambda got, exp, inp: scaled(got, exp, size) or scaled(got, exp, size / 2),
                 f"{what} was not divided by the number of elements: mse_loss is a mean, so its "
                 "gradient is divided by y_pred.size.",
             )
@@ -305,7 +247,7 @@ HINTS = {
     "mse_loss_grad": lambda case: _factor_hints(*np.shape(case["y_pred"])),
 }
 TOLERANCE = {
-    name: tolerance
+    name: float32_tolerance
     for name in ("mse_loss", "mse_loss_grad", "dense_backward", "NeuralNetwork.forward",
                  "NeuralNetwork.gradients", "NeuralNetwork.backward", "NeuralNetwork.train")
 }  # fmt: skip
@@ -331,7 +273,7 @@ def _dense_hints(name, case):
         return [
             Hint(
                 lambda got, exp, inp: (
-                    dvalues.shape[1] == weights.shape[0] and _close(got, dvalues @ weights)
+                    dvalues.shape[1] == weights.shape[0] and matches(got, dvalues @ weights)
                 ),
                 "dinputs used weights without the transpose: " + LAYOUT_HINT,
             )
@@ -339,20 +281,20 @@ def _dense_hints(name, case):
     if name == "dweights":
         return [
             Hint(
-                lambda got, exp, inp: _close(got, exp.T),
+                lambda got, exp, inp: matches(got, exp.T),
                 "dweights is transposed (dvalues.T @ inputs): it must have the shape of "
                 "weights, (n_inputs, n_neurons) = inputs.T @ dvalues.",
             ),
             Hint(
-                lambda got, exp, inp: n > 1 and _scaled(got, exp, 1 / n),
+                lambda got, exp, inp: n > 1 and scaled(got, exp, 1 / n),
                 "dweights was divided by the number of samples: the loss's gradient (dvalues) "
                 "already did the averaging, so dweights = inputs.T @ dvalues, with no division.",
             ),
         ]
     return [
-        Hint(lambda got, exp, inp: n > 1 and _scaled(got, exp, 1 / n), BIAS_AVERAGED),
+        Hint(lambda got, exp, inp: n > 1 and scaled(got, exp, 1 / n), BIAS_AVERAGED),
         Hint(
-            lambda got, exp, inp: got.shape == (n,) and _close(got, dvalues.sum(axis=1)),
+            lambda got, exp, inp: got.shape == (n,) and matches(got, dvalues.sum(axis=1)),
             "dbiases was summed over the neurons (axis=1): sum over the samples, axis=0, "
             "to get one value per neuron.",
         ),
@@ -556,10 +498,10 @@ def gradient_hints(key, p, X, y):
     hints = []
     if key.startswith("b") and n_samples > 1:
         bias_mean = variant_gradients(p, X, y, bias_mean=True)[key]
-        hints.append(Hint(lambda got, exp, inp: _close(got, bias_mean), BIAS_AVERAGED))
+        hints.append(Hint(lambda got, exp, inp: matches(got, bias_mean), BIAS_AVERAGED))
     for grads, text in variants:
         value = grads[key]
-        hints.append(Hint(lambda got, exp, inp, value=value: _close(got, value), text))
+        hints.append(Hint(lambda got, exp, inp, value=value: matches(got, value), text))
     hints += _factor_hints(n_samples, n_outputs, "the gradient (through the loss's gradient)")
     return hints
 
@@ -693,7 +635,7 @@ def forward_hints(p, X):
         (forward_parts(p, X, biases=False)[3], "the biases were not added: z = inputs @ W + b "
          "(use self.b1 and self.b2)."),
     ]  # fmt: skip
-    return [Hint(lambda got, exp, inp, v=v: _close(got, v), text) for v, text in variants]
+    return [Hint(lambda got, exp, inp, v=v: matches(got, v), text) for v, text in variants]
 
 
 SHAPE_RAISE_HINT = RaiseHint.on(
@@ -940,14 +882,15 @@ def step_hints(key, p, X, y, lr, upstream=None):
     before = np.asarray(p[key], dtype=float)
     hints = [
         *(upstream.step_hint(key) if upstream is not None else []),
-        Hint(lambda got, exp, inp: _close(got, update_order_variant(p, X, y, lr)[key]), ORDER_HINT),
+        Hint(lambda got, exp, inp: matches(got, update_order_variant(p, X, y, lr)[key]),
+             ORDER_HINT),
         Hint(
-            lambda got, exp, inp: _close(got, before),
+            lambda got, exp, inp: matches(got, before),
             f"backward did not change {key}: assign the updated array to the attribute "
             f"(self.{key} = self.{key} - learning_rate * grad, or self.{key} -= ...).",
         ),
         Hint(
-            lambda got, exp, inp: _close(got, before + lr * grads[key]),
+            lambda got, exp, inp: matches(got, before + lr * grads[key]),
             f"{key} moved uphill: gradient DEScent subtracts, {key} -= learning_rate * gradient.",
         ),
     ]
@@ -960,7 +903,7 @@ def step_hints(key, p, X, y, lr, upstream=None):
         hints.append(Hint(applies, hint.text))
     hints += [
         Hint(
-            lambda got, exp, inp: _close(got, before - grads[key]),
+            lambda got, exp, inp: matches(got, before - grads[key]),
             "the step ignored the learning rate: parameter -= learning_rate * gradient.",
         ),
         Hint(
@@ -1110,7 +1053,7 @@ class Upstream:
                 return None
             expected = reference_net(self.p).gradients(self.X, self.y)
             for key in dict.fromkeys((first, "W2", "b2", "W1", "b1")):
-                if not _close(grads[key], expected[key]):
+                if not matches(grads[key], expected[key]):
                     hints = [*gradient_hints(key, self.p, self.X, self.y), FALLBACK]
                     hint = first_hint(hints, grads[key], expected[key], {"X": self.X})
                     return f'the gradient "{key}" is wrong' + (f": {hint}" if hint else ".")
@@ -1130,7 +1073,7 @@ class Upstream:
             inputs = {"X": self.X, "y": self.y, "learning_rate": self.lr}
             for key in PARAMS:
                 got, expected = run[0][0][key], getattr(trusted, key)
-                if not _close(got, expected):
+                if not matches(got, expected):
                     hints = step_hints(key, self.p, self.X, self.y, self.lr)
                     hint = first_hint(hints, got, expected, inputs)
                     return f"{key} is wrong after one step" + (f": {hint}" if hint else ".")
@@ -1149,7 +1092,7 @@ class Upstream:
         why = f"{key} moved by exactly learning_rate times the gradient it returns"
         return [
             Hint(
-                lambda got, exp, inp: _close((before - got) / self.lr, grads[key]),
+                lambda got, exp, inp: matches((before - got) / self.lr, grads[key]),
                 builds_on(BACKWARD, GRADIENTS, why, wrong),
             )
         ]
@@ -1171,7 +1114,7 @@ class Upstream:
             value = result(run)
             hints.append(
                 Hint(
-                    lambda got, exp, inp, value=value: _close(got, value),
+                    lambda got, exp, inp, value=value: matches(got, value),
                     builds_on("NeuralNetwork.train", via, why, wrong()),
                 )
             )
@@ -1225,13 +1168,13 @@ def loss_hints(p, X, y, lr, epochs):
     size = y.size
     return [
         Hint(
-            lambda got, exp, inp: _close(got, after),
+            lambda got, exp, inp: matches(got, after),
             "the losses were measured after each epoch's update: record "
             "mse_loss(forward(X), y) BEFORE calling backward, so losses[0] is the loss of the "
             "initial network.",
         ),
         Hint(
-            lambda got, exp, inp: _close(got, np.multiply(size, exp)),
+            lambda got, exp, inp: matches(got, np.multiply(size, exp)),
             "the losses are sums of squared errors, not means: use mse_loss.",
         ),
         Hint(
@@ -1289,15 +1232,15 @@ def expect_trained(check, net, p, X, y, lr, epochs):
         return [
             *upstream.train_hints(lambda run: run[0][-1][key]),
             Hint(
-                lambda got, exp, inp: _close(got, getattr(one_more, key)),
+                lambda got, exp, inp: matches(got, getattr(one_more, key)),
                 f"that is {epochs + 1} steps: train runs exactly `epochs` steps.",
             ),
             Hint(
-                lambda got, exp, inp: _close(got, getattr(one_less, key)),
+                lambda got, exp, inp: matches(got, getattr(one_less, key)),
                 f"that is {epochs - 1} steps: train runs exactly `epochs` steps.",
             ),
             Hint(
-                lambda got, exp, inp: _close(got, p[key]),
+                lambda got, exp, inp: matches(got, p[key]),
                 "train did not change the parameters: call backward once per epoch.",
             ),
             Hint(
@@ -1385,14 +1328,6 @@ def test_train_returns_a_list_of_floats(check, rng):
     check.returns(got, "list of floats", inputs, "append float(loss) to a list, once per epoch.")
 
 
-def _rms(*arrays):
-    try:
-        values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
-        return float(np.sqrt(np.mean(values**2)))
-    except Exception:
-        return float("nan")
-
-
 def xor_upstream(check, initial) -> str | None:
     """Where a failure to learn XOR starts, when the student's own gradients (or backward)
     are already wrong at the network's initial weights; None when they are right, or
@@ -1436,7 +1371,7 @@ def xor_hint(net, initial, first, last, y_pred, upstream=None):
         else "the network learns, but not enough for this seed. "
     )
     causes = []
-    rms = _rms(initial["W1"], initial["W2"])
+    rms = root_mean_square(initial["W1"], initial["W2"])
     if rms < 0.1:
         causes.append(
             f"the weights start tiny (root mean square {rms:.2g}): weights scaled by 0.01 keep "

@@ -19,19 +19,24 @@ import numpy as np
 import pytest
 
 from grader.suites.checks import (
+    float32_tolerance,
+    matches,
+    root_mean_square,
     ATOL,
-    RTOL,
     Hint,
     Mismatch,
     RaiseHint,
-    describe_inputs,
+    as_bias_vector,
+    as_sequence,
     expect_close,
+    expect_near,
     expect_right_too,
     expect_true,
     expect_unchanged,
     kind_of,
     load_reference,
     numerical_gradient,
+    scaled,
     shape_of,
     summarize,
 )
@@ -61,68 +66,9 @@ def spirals(points_per_class, n_classes, seed):
 # ------------------------------------------------------------------ comparing
 
 
-def _single_precision(got) -> bool:
-    try:
-        return np.asarray(got).dtype == np.float32
-    except Exception:
-        return False
-
-
-def tolerance(case, got, expected) -> dict:
-    """The contract's tolerance (rtol 1e-6, atol 1e-9), except for float32 results: those
-    carry ~1e-7 relative rounding per operation, ~1e-6 of the largest entry after a matmul
-    and a softmax, so they get rtol 1e-5 and an atol of 1e-5 of the largest expected value,
-    still far below every mistake recognised here (factors, signs, terms, axes)."""
-    if not _single_precision(got):
-        return {"rtol": RTOL, "atol": ATOL}
-    scale = float(np.max(np.abs(np.asarray(expected, dtype=float)), initial=0.0))
-    return {"rtol": 1e-5, "atol": max(ATOL, 1e-5 * scale)}
-
-
-def expect_near(function, got, expected, inputs, hints=(), what="", atol=ATOL):
-    """``expect_close`` with the tolerance policy above (``atol``: a floor)."""
-    allowed = tolerance(inputs, got, expected)
-    allowed["atol"] = max(allowed["atol"], atol)
-    expect_close(function, got, expected, inputs, hints, what=what, **allowed)
-
-
-def _close(got, value) -> bool:
-    value = np.asarray(value, dtype=float)
-    return got.shape == value.shape and bool(np.allclose(got, value, rtol=1e-5, atol=1e-8))
-
-
-def _scaled(got, expected, factor) -> bool:
-    """got == factor * expected (factor not 1, expected not all zero)."""
-    if np.isclose(factor, 1.0) or not np.any(np.abs(expected) > 1e-12):
-        return False
-    return _close(got, factor * expected)
-
-
 def _quiet(function, *args):
     with np.errstate(all="ignore"):
         return np.asarray(function(*args), dtype=float)
-
-
-def as_bias_vector(got, expected):
-    """A bias (gradient) of shape (1, n) compared as (n,): the values are judged here, the
-    shape (n,) by its own test, so one `keepdims=True` costs one point."""
-    expected = np.asarray(expected)
-    try:
-        array = np.asarray(got)
-    except Exception:
-        return got
-    if expected.ndim == 1 and array.ndim == 2 and array.shape == (1, expected.size):
-        return array.reshape(expected.shape)
-    return got
-
-
-def as_sequence(function, got, inputs, what):
-    """``got`` as a list of values, or a Mismatch when it is not a list/tuple/1-D array."""
-    if isinstance(got, list | tuple):
-        return list(got)
-    if isinstance(got, np.ndarray) and got.ndim == 1:
-        return list(got)
-    raise Mismatch(f"{function}({describe_inputs(inputs)}) returned {summarize(got)}; {what}")
 
 
 def sample(rng, *shape, scale=1.0):
@@ -235,26 +181,26 @@ def loss_hints(case):
         return not np.all(np.isfinite(got)) and np.all(np.isfinite(exp))
 
     def clipped(got, exp, inp):
-        return any(_close(got, v) for v in _clipped_variants(z, y))
+        return any(matches(got, v) for v in _clipped_variants(z, y))
 
     return [
         Hint(finite_when_expected, NO_LOG_SUM_EXP),
         Hint(clipped, CLIPPED),
         Hint.same_as(lambda z, y: -np.mean(np.log(_softmax(z, axis=0))[_rows(z), y.astype(int)]),
                      WRONG_AXIS),
-        Hint(lambda got, exp, inp: n > 1 and _close(got, -np.mean(log_p[:, y])), LABELS_COLUMNS),
-        Hint(lambda got, exp, inp: _close(got, -np.mean(log_p * y[:, None])), LABELS_AS_VALUES),
-        Hint(lambda got, exp, inp: _scaled(got, exp, n),
+        Hint(lambda got, exp, inp: n > 1 and matches(got, -np.mean(log_p[:, y])), LABELS_COLUMNS),
+        Hint(lambda got, exp, inp: matches(got, -np.mean(log_p * y[:, None])), LABELS_AS_VALUES),
+        Hint(lambda got, exp, inp: scaled(got, exp, n),
              "the loss was summed over the samples: it is their MEAN (divide by N, or np.mean)."),
-        Hint(lambda got, exp, inp: c > 1 and _scaled(got, exp, 1 / c),
+        Hint(lambda got, exp, inp: c > 1 and scaled(got, exp, 1 / c),
              "the mean was taken over all N * C entries of one_hot * log_p: the loss is the "
              "mean over the N samples only, -(1/N) sum_i log p[i, labels[i]]."),
-        Hint(lambda got, exp, inp: _scaled(got, exp, -1.0),
+        Hint(lambda got, exp, inp: scaled(got, exp, -1.0),
              "the loss has the wrong sign: cross-entropy is MINUS the mean log-probability of "
              "the right class (a positive number)."),
         Hint(lambda got, exp, inp: got.ndim == 1 and got.shape == (n,),
              "you returned one loss per sample: the loss is one number, their mean."),
-        Hint(lambda got, exp, inp: c > 1 and _close(got, exp - np.log(c)), MEAN_IN_LSE),
+        Hint(lambda got, exp, inp: c > 1 and matches(got, exp - np.log(c)), MEAN_IN_LSE),
         Hint.same_as(lambda z, y: -np.mean(_column_max_log_softmax(z)[_rows(z), y.astype(int)]),
                      COLUMN_MAX),
         LOSS_FALLBACK,
@@ -288,7 +234,7 @@ def grad_hints(case):
         ((c * p - one_hot) / n, MEAN_IN_LSE),
         ((np.exp(_column_max_log_softmax(z)) - one_hot) / n, COLUMN_MAX),
     ]
-    hints = [Hint(lambda got, exp, inp, v=v: _close(got, v), text) for v, text in variants]
+    hints = [Hint(lambda got, exp, inp, v=v: matches(got, v), text) for v, text in variants]
     return [*hints, GRAD_FALLBACK]
 
 
@@ -572,7 +518,7 @@ def gradient_hints(key, p, X, y):
         variants.insert(0, (variant_gradients(p, X, y, bias="zero"), BIAS_MISSING))
     for function, text in _loss_grad_variants(z, y):
         variants.append((variant_gradients(p, X, y, dlogits=function), text))
-    return [Hint(lambda got, exp, inp, v=v[key]: _close(got, v), text) for v, text in variants]
+    return [Hint(lambda got, exp, inp, v=v[key]: matches(got, v), text) for v, text in variants]
 
 
 CHAIN_RULE = (
@@ -727,7 +673,7 @@ def forward_hints(p, X):
         (forward_parts(p, X, biases=False)[2],
          "the biases were not added: z = inputs @ W + b (use self.b1 and self.b2)."),
     ]  # fmt: skip
-    hints = [Hint(lambda got, exp, inp, v=v: _close(got, v), text) for v, text in variants]
+    hints = [Hint(lambda got, exp, inp, v=v: matches(got, v), text) for v, text in variants]
     return [*hints, FORWARD_FALLBACK]
 
 
@@ -916,16 +862,16 @@ def step_hints(key, p, X, y, lr):
     parts += [recomputed_variant(p, X, y, lr, order)[key]
               for order in (PARAMS, ("W2", "b2", "W1", "b1"))]  # fmt: skip
     hints = [
-        Hint(lambda got, exp, inp: any(_close(got, v) for v in parts), PART_OF_THE_STEP),
+        Hint(lambda got, exp, inp: any(matches(got, v) for v in parts), PART_OF_THE_STEP),
         Hint(
-            lambda got, exp, inp: _close(got, before),
+            lambda got, exp, inp: matches(got, before),
             f"step did not change {key}: assign the updated array to the attribute (self.{key} "
             f"= self.{key} - learning_rate * grads[\"{key}\"])"
             + (", the biases too." if key.startswith("b") else "."),
         ),
-        Hint(lambda got, exp, inp: _close(got, before + lr * grads[key]),
+        Hint(lambda got, exp, inp: matches(got, before + lr * grads[key]),
              f"{key} moved uphill: gradient DEScent subtracts, {key} -= learning_rate * gradient."),
-        Hint(lambda got, exp, inp: _close(got, before - grads[key]),
+        Hint(lambda got, exp, inp: matches(got, before - grads[key]),
              "the step ignored the learning rate: parameter -= learning_rate * gradient."),
     ]  # fmt: skip
     # A step along one of the wrong gradients gets that gradient's hint.
@@ -1005,7 +951,7 @@ def test_train_losses(check, rng):
                          f"return the list of the {epochs} per-epoch losses.")  # fmt: skip
     after = reference_losses_after(p, X, y, lr, epochs)
     hints = [
-        Hint(lambda got, exp, inp: _close(got, after),
+        Hint(lambda got, exp, inp: matches(got, after),
              "the losses were measured after each epoch's update: record "
              "softmax_cross_entropy(forward(X), y) BEFORE calling step, so losses[0] is the loss "
              "of the initial network."),
@@ -1044,11 +990,11 @@ def test_train_updates_parameters(check, rng):
 
     def hints(key):
         return [
-            Hint(lambda got, exp, inp: _close(got, getattr(runs[epochs + 1], key)),
+            Hint(lambda got, exp, inp: matches(got, getattr(runs[epochs + 1], key)),
                  f"that is {epochs + 1} steps: train runs exactly `epochs` steps."),
-            Hint(lambda got, exp, inp: _close(got, getattr(runs[epochs - 1], key)),
+            Hint(lambda got, exp, inp: matches(got, getattr(runs[epochs - 1], key)),
                  f"that is {epochs - 1} steps: train runs exactly `epochs` steps."),
-            Hint(lambda got, exp, inp: _close(got, p[key]),
+            Hint(lambda got, exp, inp: matches(got, p[key]),
                  "train did not change the parameters: call step once per epoch."),
             Hint(lambda got, exp, inp: np.all(np.isfinite(got)),
                  "these are not the parameters after `epochs` gradient-descent steps: train "
@@ -1096,12 +1042,12 @@ def predict_hints(p, X):
     return [
         Hint(lambda got, exp, inp: got.shape == (c,) and c != n, "np.argmax(logits, axis=0) "
              "picks a sample per class: predict gives one class per sample, axis=1."),
-        Hint(lambda got, exp, inp: n == c and _close(got, logits.argmax(axis=0)),
+        Hint(lambda got, exp, inp: n == c and matches(got, logits.argmax(axis=0)),
              "np.argmax(logits, axis=0) picks a sample per class: predict gives one class per "
              "sample, np.argmax(logits, axis=1)."),
         Hint(lambda got, exp, inp: got.shape == (n, c), "predict returns one class INDEX per "
              "sample, np.argmax(logits, axis=1), not the logits or probabilities."),
-        Hint(lambda got, exp, inp: _close(got, logits.argmin(axis=1)), "that is the class of "
+        Hint(lambda got, exp, inp: matches(got, logits.argmin(axis=1)), "that is the class of "
              "the SMALLEST logit: predict is the arg-max."),
         Hint(lambda got, exp, inp: got.ndim == 0, "predict returns one class per sample, an "
              "(N,) array: np.argmax(logits, axis=1) (without axis, argmax flattens)."),
@@ -1137,14 +1083,6 @@ def test_predict_returns_ints(check, rng):
 # ------------------------------------------------------------------ it learns the spirals
 
 
-def _rms(*arrays):
-    try:
-        values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
-        return float(np.sqrt(np.mean(values**2)))
-    except Exception:
-        return float("nan")
-
-
 LINEAR_ACCURACY = (
     "about 50% is what a linear model reaches on the spirals: check that the hidden layer's "
     "ReLU is there, in forward and in the gradients"
@@ -1172,7 +1110,7 @@ def spiral_hint(net, initial, first, last, accuracy):
     if frozen:
         causes.append("b1 and b2 never changed during training: the biases must be learned too "
                       "(their gradients, and their update in step)")  # fmt: skip
-    rms = _rms(initial["W1"])
+    rms = root_mean_square(initial["W1"])
     if rms < 0.1:
         causes.append(f"W1 starts tiny (root mean square {rms:.2g}): draw it at He's scale, "
                       "rng.standard_normal(shape) * np.sqrt(2 / input_size)")  # fmt: skip
@@ -1256,7 +1194,7 @@ RAISE_HINTS = {
        for m in METHODS},
 }
 TOLERANCE = {
-    name: tolerance
+    name: float32_tolerance
     for name in ("softmax_cross_entropy", "softmax_cross_entropy_grad", "Classifier.forward",
                  "Classifier.gradients", "Classifier.step", "Classifier.train")
 }  # fmt: skip
