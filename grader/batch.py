@@ -30,6 +30,7 @@ from grader.grading.discovery import (
     NothingToGrade,
     Problem,
     discover,
+    input_key,
     student_id_from_file,
 )
 from grader.grading.lateness import POLICY_HELP as LATE_POLICY_HELP
@@ -100,6 +101,9 @@ class BatchResult:
     # set when the class folder is written.
     canvas_left_out: list[str] = field(default_factory=list)
     canvas_rows: int = 0
+    # The inputs this run looked at (discovery.input_key): what an earlier run found wrong
+    # in one of them and this run did not find again is gone from the class folder.
+    inputs: list[str] = field(default_factory=list)
 
 
 def class_settings(
@@ -157,6 +161,7 @@ def run_batch(
     graded.sort(key=lambda g: g.student)
     result = BatchResult(stage, graded, found.problems, interrupted, time.perf_counter() - started,
                          settings or ClassSettings(), bool(options.get("public_only")))  # fmt: skip
+    result.inputs = [input_key(Path(item)) for item in inputs]
     whole = write_all(result, outdir, hidden_feedback)
     result.canvas_left_out, result.canvas_rows = whole.canvas_left_out, whole.canvas_rows
     return result

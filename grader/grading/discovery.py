@@ -54,11 +54,15 @@ class Entry:
 @dataclass
 class Problem:
     """An entry not graded and why. ``student`` is False for what is no student's
-    submission (a stray file beside the students' folders): no gradebook row."""
+    submission (a stray file beside the students' folders): no gradebook row.
+    ``found_in``: the input (file, folder or zip, as an absolute path) it was found in,
+    when discovery found it; a later run that looks at that input again says anew what is
+    wrong in it (``grader.outputs.class_folder``)."""
 
     entry: str
     reason: str
     student: bool = True
+    found_in: str = ""
 
 
 @dataclass
@@ -108,15 +112,24 @@ def discover(stage: str, inputs: list[Path], workdir: Path) -> Discovery:
         item = Path(item)
         if not item.exists() and not item.is_symlink():
             raise SubmissionError(f"no such file or folder: {item}")
+        before = len(found.problems)
         if _not_regular(found, item):
-            continue
-        if item.is_file() and item.suffix.lower() == ".zip":
+            pass
+        elif item.is_file() and item.suffix.lower() == ".zip":
             _add_zip(found, stage, item, workdir, given=True)
         elif item.is_file():
             _add_file(found, stage, item, _Where())
         else:
             _add_folder(found, stage, item, workdir, _Where())
+        for problem in found.problems[before:]:
+            problem.found_in = input_key(item)
     return _deduplicate(found)
+
+
+def input_key(item: Path) -> str:
+    """How an input is known from one run to the next: its absolute path (the link's own,
+    not its target's)."""
+    return os.path.abspath(item)
 
 
 def _not_regular(found: Discovery, path: Path, where: "_Where | None" = None) -> bool:

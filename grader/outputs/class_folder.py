@@ -24,8 +24,10 @@ A run updates the folder, it does not start it over: the students it found (grad
 not) replace their earlier rows and files, everyone else's stay. So regrading one
 student (``grade batch STAGE class/alice -o OUT``) after the whole class leaves the whole
 class in the gradebook and summary; a roster, due date or late policy given once is kept
-for later runs. results/ and feedback/ hold exactly the gradebook's graded students:
-files of a student no longer graded (and of ids older versions gave) are removed.
+for later runs. What was not graded is said anew of every input a run looks at again: a
+stray file or an empty folder removed since is no longer listed. results/ and feedback/
+hold exactly the gradebook's graded students: files of a student no longer graded (and
+of ids older versions gave) are removed.
 
 Ids, messages and everything else a student decides are made inert where they are
 written (``grader.inert``): fenced or escaped in Markdown, escaped in HTML, neutralised
@@ -164,9 +166,13 @@ def merged(result, outdir: Path):
             continue  # its results are gone: it is no longer in the gradebook
         entry = _entry_from(student, data.get("handed_in", {}))
         graded.append(Graded(student, _report(data), True, entry=entry))
-    problems = [Problem(p["entry"], p["reason"], p.get("student", True))
+    # What this run did not grade replaces what earlier runs said of the inputs it looked at
+    # again (a stray file since removed is no longer listed); other inputs' problems stay.
+    looked_at = set(getattr(result, "inputs", ()))
+    problems = [Problem(p["entry"], p["reason"], p.get("student", True), p.get("found_in", ""))
                 for p in record.get("problems", [])
-                if p["entry"] not in touched] + list(result.problems)  # fmt: skip
+                if p["entry"] not in touched and p.get("found_in") not in looked_at]
+    problems += result.problems
     graded.sort(key=lambda g: g.student)
     earlier = ClassSettings.from_dict(record.get("settings", {}))
     whole = BatchResult(result.stage, graded, problems, result.interrupted, result.elapsed)
@@ -218,8 +224,8 @@ def write_all(result, outdir: Path, hidden_feedback: str = DEFAULT_HIDDEN_FEEDBA
         "public_only": getattr(whole, "public_only", False),
         "settings": whole.settings.to_dict(),
         "students": [g.student for g in whole.graded],
-        "problems": [{"entry": p.entry, "reason": p.reason, "student": p.student}
-                     for p in whole.problems],  # fmt: skip
+        "problems": [{"entry": p.entry, "reason": p.reason, "student": p.student,
+                      "found_in": p.found_in} for p in whole.problems],  # fmt: skip
         "outputs": outputs,
     }  # fmt: skip
     (outdir / RECORD).write_text(json.dumps(record, indent=2), "utf-8")

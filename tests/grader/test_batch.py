@@ -166,3 +166,32 @@ def test_an_unchanged_rerun_leaves_each_students_files_alone(klass, tmp_path):
 
     run_batch("neuron", [klass], out, jobs=2, options=options, hidden_feedback="none")
     assert all(p.stat().st_mtime_ns != 1 for p in files)
+
+
+def test_what_was_not_graded_is_said_anew_of_an_input_looked_at_again(klass, tmp_path):
+    """A stray file or an empty folder removed from the class folder is no longer listed
+    as not graded by the next run over that folder; a run over one student's folder alone
+    keeps what the whole class's run found elsewhere."""
+    out = tmp_path / "out"
+    options = {"public_only": True}
+
+    def not_graded():
+        record = json.loads((out / "class.json").read_text())
+        summary = json.loads((out / "summary.json").read_text())
+        entries = [p["entry"] for p in record["problems"]]
+        assert [p["entry"] for p in summary["problems"]] == entries
+        with open(out / "gradebook.csv", newline="") as handle:
+            rows = {row["student"]: row["status"] for row in csv.DictReader(handle)}
+        return sorted(Path(entry).name for entry in entries), rows
+
+    run_batch("neuron", [klass], out, jobs=2, options=options)
+    graded = dict.fromkeys(["alice", "bob", "carol", "smith_john_12345"], "graded")
+    assert not_graded() == (["dave", "notes.txt"], {**graded, "dave": "not_graded"})
+    run_batch("neuron", [klass / "alice"], out, jobs=2, options=options)  # one student again
+    assert not_graded()[0] == ["dave", "notes.txt"]
+
+    (klass / "notes.txt").unlink()
+    (klass / "dave").rmdir()
+    run_batch("neuron", [klass], out, jobs=2, options=options)
+    problems, rows = not_graded()
+    assert problems == [] and "dave" not in rows and rows["alice"] == "graded"
