@@ -122,12 +122,20 @@ def new_stage_command(name, course_dir):
     help="With --mutants: fail below this hint coverage (%).",
 )
 @click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="With --mutants: seconds each call of a mutant's code may take while it is graded "
+    "(a test's call_timeout marker still allows more); its probes may take twice that.",
+)
+@click.option(
     "--write-notebooks",
     is_flag=True,
     help="First regenerate each stage's notebook from its lesson and stub.",
 )
 def validate_command(
-    stages, course_dir, mutants, sample, jobs, min_score, min_hints, write_notebooks
+    stages, course_dir, mutants, sample, jobs, min_score, min_hints, timeout, write_notebooks
 ):
     """Check STAGES as their author (default: the course's, or the built-in ones):
     reference full marks, stub 0, notebook current, every test has a function and valid
@@ -155,14 +163,14 @@ def validate_command(
             click.echo(finding.line())
         failed |= not all(f.ok for f in findings)
         if mutants:
-            failed |= not _mutation_report(stage, sample, jobs, min_score, min_hints)
+            failed |= not _mutation_report(stage, sample, jobs, min_score, min_hints, timeout)
     sys.exit(1 if failed else 0)
 
 
-def _mutation_report(stage, sample, jobs, min_score, min_hints) -> bool:
+def _mutation_report(stage, sample, jobs, min_score, min_hints, timeout) -> bool:
     from grader.authoring import mutants
 
-    result = mutants.run(stage, sample=sample, jobs=jobs)
+    result = mutants.run(stage, sample=sample, jobs=jobs, timeout=timeout)
     for line in result.lines():
         click.echo(f"  {line}")
     ok = True

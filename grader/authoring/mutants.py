@@ -332,7 +332,7 @@ expected = list(probes(reference))
 sources = json.load(sys.stdin)
 for index, source in enumerate(sources):
     verdict = "equivalent"
-    signal.alarm(10)
+    signal.setitimer(signal.ITIMER_REAL, float(sys.argv[4]))
     try:
         module = from_source(source, f"_mutant{index}")
         got = probes(module)
@@ -345,22 +345,24 @@ for index, source in enumerate(sources):
     except BaseException as exc:
         verdict = "differs: " + type(exc).__name__
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
     print(json.dumps(verdict), flush=True)
 """
 
 
-def equivalence(stage, found: list[Mutant]) -> list[str]:
-    """For each mutant, "equivalent" or "differs: <probe>" (run in a child process)."""
+def equivalence(stage, found: list[Mutant], seconds: float = 10.0) -> list[str]:
+    """For each mutant, "equivalent" or "differs: <probe>" (run in a child process); a
+    mutant whose probes take longer than ``seconds`` differs ("too slow")."""
     if not found:
         return []
     if not stage.probes.is_file():
         return ["differs: no probes"] * len(found)
     root = str(Path(__file__).resolve().parents[2])
     command = [sys.executable, "-c", EQUIVALENCE_RUNNER, json.dumps([root]),
-               str(stage.probes), str(stage.reference)]  # fmt: skip
+               str(stage.probes), str(stage.reference), repr(float(seconds))]  # fmt: skip
     done = subprocess.run(command, input=json.dumps([m.source for m in found]),
-                          capture_output=True, text=True, timeout=60 + 12 * len(found))  # fmt: skip
+                          capture_output=True, text=True,
+                          timeout=60 + (seconds + 2) * len(found))  # fmt: skip
     verdicts = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     if done.returncode != 0 or len(verdicts) != len(found):
         raise RuntimeError(f"the probes of {stage.name} did not run:\n{done.stderr[-2000:]}")
@@ -443,13 +445,15 @@ class StageResult:
 
 def run(stage, sample: int | None = None, jobs: int = 2, timeout: float = 5.0,
         seed: int = 0, progress=None) -> StageResult:  # fmt: skip
-    """Mutation-test ``stage`` (a grader.course.Stage): all its mutants, or a ``sample``."""
+    """Mutation-test ``stage`` (a grader.course.Stage): all its mutants, or a ``sample``.
+    ``timeout``: each call of a mutant's code while it is graded (seconds); its probes may
+    take twice that in all."""
     started = time.perf_counter()
     found = mutants(stage.reference.read_text(encoding="utf-8"))
     total = len(found)
     if sample is not None and sample < total:
         found = sorted(random.Random(seed).sample(found, sample), key=lambda m: m.line)
-    verdicts = equivalence(stage, found)
+    verdicts = equivalence(stage, found, 2 * timeout)
     outcomes = [Outcome(m, "equivalent") for m, v in zip(found, verdicts, strict=True)
                 if v == "equivalent"]  # fmt: skip
     todo = [m for m, v in zip(found, verdicts, strict=True) if v != "equivalent"]

@@ -4,7 +4,8 @@
 - the names a stage defines itself (``defines_own``) agree with the other stage's;
 - the notebook is what the lesson and the stub generate;
 - every test is collected (``--strict-markers``: a misspelt marker is an error), has a
-  function (a ``function`` marker, or a name ``test_<function>...``) and valid points;
+  function (a ``function`` marker, or a name ``test_<function>...``), valid points and
+  a valid ``call_timeout`` if it has one;
   test names are unique across the public and the hidden tests; the total points are
   the manifest's (when it declares them);
 - the reference gets full marks and the stub gets 0;
@@ -23,13 +24,8 @@ import numpy as np
 
 from grader.api import grade
 from grader.course import Stage, get_stage
-
-MARKERS = (
-    "points(n): how many points the test is worth (default 1)",
-    "hidden: the test belongs to a hidden suite",
-    "visibility(v): Gradescope visibility of the result",
-    "function(name): the student function the test checks",
-)
+from grader.errors import GraderError
+from grader.grading.plugin import MARKERS, call_timeout
 
 
 @dataclass
@@ -62,6 +58,7 @@ class Collected:
     function: str
     points: object
     hidden: bool
+    call_timeout_ok: bool = True
 
 
 class _Collector:
@@ -85,7 +82,16 @@ class _Collector:
                 function=function.args[0] if function and function.args else "",
                 points=(points.args[0] if points and points.args else None) if points else 1,
                 hidden=item.get_closest_marker("hidden") is not None,
+                call_timeout_ok=_valid_call_timeout(item),
             ))  # fmt: skip
+
+
+def _valid_call_timeout(item) -> bool:
+    try:
+        call_timeout(item)
+    except GraderError:  # its value is not a positive number of seconds
+        return False
+    return True
 
 
 class _Names:
@@ -216,6 +222,9 @@ def check_tests(stage: Stage) -> list[Finding]:
                          ", ".join(unknown)))  # fmt: skip
     bad_points = [i.name for i in items if not _valid_points(i.points)]
     found.append(Finding("every test has valid points", not bad_points, ", ".join(bad_points[:5])))
+    bad_limits = [i.name for i in items if not i.call_timeout_ok]
+    found.append(Finding("every call_timeout is a positive number of seconds", not bad_limits,
+                         ", ".join(bad_limits[:5])))  # fmt: skip
     seen, duplicates = {}, []
     for item in items:
         base = item.name.split("[")[0]

@@ -2,7 +2,9 @@
 
 Markers (registered here): ``points(n)`` (default 1), ``hidden`` (part of a hidden
 suite: its source and tracebacks never reach feedback), ``visibility(v)`` (the
-Gradescope visibility), ``function(name)`` (the student function under test).
+Gradescope visibility), ``function(name)`` (the student function under test),
+``call_timeout(seconds)`` (each call of the test into the student's code may take that
+long: a training run the grading's per-call limit would stop).
 Fixtures: ``student`` (the submission as a module, see proxy.py), ``check`` (the function
 the test's ``function`` marker names, see suites/checks.py), ``submission``
 (the Submission as read: its cells are never parsed on this side, a check of how the
@@ -14,12 +16,14 @@ anything else that is not a pass ``failed``.
 """
 
 import hashlib
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from grader.errors import (
+    GraderError,
     Mismatch,
     MissingName,
     StudentCrash,
@@ -31,6 +35,29 @@ from grader.errors import (
 from grader.outputs.report import TestResult, format_error
 
 MAX_OUTPUT = 2000
+MARKERS = (
+    "points(n): how many points the test is worth (default 1)",
+    "hidden: the test belongs to a hidden suite",
+    "visibility(v): Gradescope visibility of the result",
+    "function(name): the student function the test checks",
+    "call_timeout(seconds): each call the test (or a fixture it sets up) makes into the "
+    "student's code may take this long, not the grading's per-call limit (never less)",
+)
+
+
+def call_timeout(item) -> float | None:
+    """The seconds of the item's ``call_timeout`` marker (None without one). Raises
+    GraderError for anything but one positive, finite number: the suite's mistake."""
+    marker = item.get_closest_marker("call_timeout")
+    if marker is None:
+        return None
+    value = marker.args[0] if len(marker.args) == 1 and not marker.kwargs else None
+    if type(value) not in (int, float) or not math.isfinite(value) or value <= 0:
+        given = ", ".join([*map(repr, marker.args),
+                           *(f"{k}={v!r}" for k, v in marker.kwargs.items())])  # fmt: skip
+        raise GraderError(f"{Path(str(item.path)).name}::{item.name}: call_timeout takes one "
+                          f"positive number of seconds, not ({given})")  # fmt: skip
+    return float(value)
 
 
 class GradingPlugin:
@@ -42,13 +69,25 @@ class GradingPlugin:
     # -- configuration
 
     def pytest_configure(self, config):
-        for line in (
-            "points(n): how many points the test is worth (default 1)",
-            "hidden: the test belongs to a hidden suite",
-            "visibility(v): Gradescope visibility of the result",
-            "function(name): the student function the test checks",
-        ):
+        for line in MARKERS:
             config.addinivalue_line("markers", line)
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:  # a bad value stops the suite now, not half-way through
+            try:
+                call_timeout(item)
+            except GraderError as exc:
+                raise GraderError(f"the grading suites for {self.module.__name__} did not "
+                                  f"run: {exc}") from None  # fmt: skip
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        seconds = call_timeout(item)
+        if seconds is None:
+            yield
+            return
+        with self.module._session.calls_may_take(seconds):
+            yield
 
     @pytest.fixture(scope="session")
     def student(self):

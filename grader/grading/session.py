@@ -6,6 +6,7 @@ student process (the submission is loaded again). Why a submission cannot run at
 kept as data (``Unavailable``), never parsed back out of a message.
 """
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ class Session:
         self.spare: StudentProcess | None = None  # started ahead of its first use
         self.stdout: list[str] = []
         self.spent = 0.0  # seconds spent in calls, against limits.total_seconds
+        self.call_timeout = limits.timeout  # of each call; a test may allow more (below)
         self.timeouts: dict[str, int] = {}  # function name -> calls that ran out of time
         self.stderr: list[str] = []
 
@@ -122,6 +124,17 @@ class Session:
             self.spare.close()
             self.spare = None
 
+    @contextlib.contextmanager
+    def calls_may_take(self, seconds: float):
+        """Within: each call may take ``seconds`` of wall time (never less than the limits'
+        per-call timeout; the submission's total time still applies). A test's
+        ``call_timeout`` marker (``grader.grading.plugin``)."""
+        saved, self.call_timeout = self.call_timeout, max(seconds, self.limits.timeout)
+        try:
+            yield
+        finally:
+            self.call_timeout = saved
+
     # -- requests
 
     def request(self, header: dict, blobs=(), what="a call", function: str | None = None):
@@ -135,7 +148,7 @@ class Session:
             raise StudentTimeout(self.out_of_time())
         started = time.monotonic()
         try:
-            timeout = min(self.limits.timeout, remaining)
+            timeout = min(self.call_timeout, remaining)
             reply, reply_blobs = self.process.exchange(header, blobs, timeout, what)
         except StudentError:
             self.discard()

@@ -221,6 +221,21 @@ def test_a_weak_suite_shows_its_survivors(tmp_path, monkeypatch):
     assert "survived    line 15: if values.ndim != 1:  ->  if False:" in lines
 
 
+def test_a_mutant_slower_than_the_probe_limit_differs(tmp_path):
+    """A mutant whose probes outlast the limit `--timeout` sets (twice the per-call
+    limit) is not equivalent; within the limit it is compared as usual."""
+    scaffold.new_stage("nap", tmp_path)
+    stage = course.read_stage(tmp_path / "nap")
+    source = stage.reference.read_text()
+    napping = "import time\n" + source.replace('"""\n', '"""\n    time.sleep(0.2)\n', 2)
+    napping = napping.replace("    time.sleep(0.2)\n", "", 1)  # the module's docstring
+    assert napping.count("time.sleep(0.2)") == 1
+    mutant = mutants.Mutant("sleep added", 1, "", "time.sleep(0.2)", napping)
+    assert mutants.equivalence(stage, [mutant], seconds=5) == ["equivalent"]
+    # stopped in its first probe, whose outcome is then the interruption
+    assert mutants.equivalence(stage, [mutant], seconds=0.1)[0].startswith("differs: ")
+
+
 def test_builtin_stage_mutation_sample():
     """A sample of neuron's mutants: all caught, all with a hint (the full run is in the
     note; `grade validate --mutants` reproduces it)."""

@@ -1,8 +1,17 @@
 """The pytest plugin (``grader.grading.plugin``): a test's status and the message the
-student reads, decided from the exception that ended it (by its type, never its text)."""
+student reads, decided from the exception that ended it (by its type, never its text);
+the ``call_timeout`` marker."""
+
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 
+from grader import course
+from grader.authoring import scaffold
+from grader.authoring.validate import validate
 from grader.errors import Mismatch, MissingName, StudentCrash, StudentTimeout, student_raised
 from grader.grading.plugin import classify
 
@@ -37,3 +46,80 @@ def test_statuses_of_the_students_failures():
     raised = student_raised({"type": "ValueError", "message": "bad", "frames": []}, "relu")
     status, output = classify(ended_by(raised), hidden=True)
     assert status == "failed" and output.startswith("relu raised ValueError: bad")
+
+
+# ---------------------------------------------------------------- call_timeout
+
+SLOW_SUITE = '''"""Calls that nap: one test allowed more time than the grading's per-call limit."""
+
+import pytest
+
+pytestmark = [pytest.mark.hidden, pytest.mark.function("scale")]
+
+
+@pytest.mark.call_timeout(5)
+def test_scale_allowed_five_seconds(student):
+    """A call of 1.5 s under a limit of 1 s, in a test allowed 5 s."""
+    assert student.nap(1.5) == 1.5
+
+
+def test_scale_under_the_grading_limit(student):
+    """The same call in a test without the marker."""
+    assert student.nap(1.5) == 1.5
+
+
+@pytest.mark.call_timeout(0.2)
+def test_scale_never_less_than_the_limit(student):
+    """A marker below the grading's limit does not lower it."""
+    assert student.nap(0.6) == 0.6
+'''
+NAPPER = """import time
+
+
+def scale(values, factor):
+    return values
+
+
+def nap(seconds):
+    time.sleep(seconds)
+    return seconds
+"""
+
+
+def grade_in_course(folder, *args):
+    """`grade --course FOLDER ARGS` in a fresh process (the course is process-wide)."""
+    env = {k: v for k, v in os.environ.items() if k != "NEUROGRADE_COURSE"}
+    return subprocess.run([sys.executable, "-m", "grader", "--course", str(folder), *args],
+                          capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+
+
+def test_a_call_timeout_marker_gives_its_tests_calls_more_time(tmp_path):
+    """`@pytest.mark.call_timeout(5)`: the test's calls may take 5 s under `--timeout 1`;
+    the same call in an unmarked test times out; a marker never lowers the limit."""
+    scaffold.new_stage("slowpoke", tmp_path)
+    (tmp_path / "slowpoke" / "hidden" / "test_slowpoke_slow.py").write_text(SLOW_SUITE)
+    submission = tmp_path / "slowpoke.py"
+    submission.write_text(NAPPER)
+    done = grade_in_course(tmp_path, "run", "slowpoke", submission, "--timeout", "1",
+                           "--format", "json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    status = {t["name"]: t["status"] for t in json.loads(done.stdout)["tests"]}
+    assert status["test_scale_allowed_five_seconds"] == "passed"
+    assert status["test_scale_under_the_grading_limit"] == "timeout"
+    assert status["test_scale_never_less_than_the_limit"] == "passed"
+
+
+@pytest.mark.parametrize("value", ['"soon"', "0", "-1", "float('inf')", "1, 2"])
+def test_a_call_timeout_that_is_no_time_stops_the_suite(tmp_path, value):
+    """A call_timeout that is not one positive number of seconds is the suite's mistake:
+    grading stops and says so (exit 2), validate names the test."""
+    scaffold.new_stage("slowpoke", tmp_path)
+    suite = SLOW_SUITE.replace("call_timeout(5)", f"call_timeout({value})")
+    (tmp_path / "slowpoke" / "hidden" / "test_slowpoke_slow.py").write_text(suite)
+    submission = tmp_path / "slowpoke.py"
+    submission.write_text(NAPPER)
+    done = grade_in_course(tmp_path, "run", "slowpoke", submission)
+    assert done.returncode == 2 and "call_timeout" in done.stderr, done.stderr
+    findings = {f.check: f for f in validate(course.read_stage(tmp_path / "slowpoke"))}
+    finding = findings["every call_timeout is a positive number of seconds"]
+    assert not finding.ok and finding.detail == "test_scale_allowed_five_seconds"
