@@ -437,10 +437,11 @@ def as_sequence(function: str, got, inputs: dict, what: str) -> list:
     raise Mismatch(f"{function}({describe_inputs(inputs)}) returned {summarize(got)}; {what}")
 
 
-def expect_true(condition: bool, message: str) -> None:
-    """Fail with ``message`` (written for the student) unless ``condition`` holds."""
+def expect_true(condition: bool, message: str, hint: str = "") -> None:
+    """Fail with ``message`` (written for the student) and ``hint`` (see ``mismatch``)
+    unless ``condition`` holds."""
     if not condition:
-        raise Mismatch(message)
+        raise mismatch(message, hint)
 
 
 def expect_right_too(function: str, check: Callable[[], None]) -> None:

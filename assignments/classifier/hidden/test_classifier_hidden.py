@@ -24,7 +24,6 @@ from grader.suites.checks import (
     root_mean_square,
     ATOL,
     Hint,
-    Mismatch,
     RaiseHint,
     as_bias_vector,
     as_sequence,
@@ -35,6 +34,7 @@ from grader.suites.checks import (
     expect_unchanged,
     kind_of,
     load_reference,
+    mismatch,
     numerical_gradient,
     scaled,
     shape_of,
@@ -586,10 +586,10 @@ def test_classifier_parameter_shapes(student):
             try:
                 got = shape_of(getattr(net, name))
             except AttributeError:
-                raise Mismatch(
-                    f"Classifier{sizes} has no attribute {name}.\n  Hint: __init__ must set "
-                    "self.W1, self.b1, self.W2 and self.b2 (weights drawn with "
-                    "np.random.default_rng(seed), biases zero)."
+                raise mismatch(
+                    f"Classifier{sizes} has no attribute {name}.",
+                    "__init__ must set self.W1, self.b1, self.W2 and self.b2 (weights drawn "
+                    "with np.random.default_rng(seed), biases zero).",
                 ) from None
             if got == shape:
                 continue
@@ -605,12 +605,11 @@ def test_classifier_parameter_shapes(student):
                         "n_classes).")  # fmt: skip
             else:
                 hint = "W1 is (input_size, hidden_size), W2 (hidden_size, n_classes)."
-            raise Mismatch(f"Classifier{sizes}.{name} has shape {got}; expected {shape}.\n"
-                           f"  Hint: {hint}")  # fmt: skip
+            raise mismatch(f"Classifier{sizes}.{name} has shape {got}; expected {shape}.", hint)
         for name in ("b1", "b2"):
             bias = np.asarray(getattr(net, name), dtype=float)
             expect_true(not np.any(bias), f"Classifier{sizes}.{name} is {summarize(bias)}; the "
-                        "contract starts the biases at zero.\n  Hint: np.zeros(size).")  # fmt: skip
+                        "contract starts the biases at zero.", hint="np.zeros(size).")  # fmt: skip
     expect_right_too("Classifier", lambda: expect_drawn_weights(student, (3, 5, 2)))
 
 
@@ -622,9 +621,9 @@ def expect_drawn_weights(student, sizes):
         expect_true(
             values.size > 1 and bool(np.ptp(values) > 0),
             f"Classifier{sizes}.{name} is {summarize(values)}: every weight is the same, so "
-            "every hidden unit computes the same thing and gets the same gradient.\n  Hint: "
-            "draw them with rng = np.random.default_rng(seed), e.g. rng.standard_normal(shape) "
-            "* np.sqrt(2 / fan_in).",
+            "every hidden unit computes the same thing and gets the same gradient.",
+            hint="draw them with rng = np.random.default_rng(seed), e.g. "
+            "rng.standard_normal(shape) * np.sqrt(2 / fan_in).",
         )
 
 
@@ -639,11 +638,13 @@ def test_classifier_seed_reproducible(student):
     expect_true(
         np.array_equal(w1[0], w1[1]) and np.array_equal(w2[0], w2[1]),
         f"two Classifier(3, 4, 2, seed=7) got different weights (W1 {summarize(w1[0])} and "
-        f"{summarize(w1[1])}).\n  Hint: {hint}",
+        f"{summarize(w1[1])}).",
+        hint=hint,
     )
     expect_true(
         not (np.array_equal(w1[0], w1[2]) and np.array_equal(w2[0], w2[2])),
-        f"Classifier(3, 4, 2, seed=7) and seed=8 got the same weights.\n  Hint: {hint}",
+        "Classifier(3, 4, 2, seed=7) and seed=8 got the same weights.",
+        hint=hint,
     )
     expect_right_too("Classifier", lambda: expect_drawn_weights(student, (3, 4, 2)))
 
@@ -794,10 +795,10 @@ def test_gradients_keys_and_shapes(check, rng):
         shape, expected = shape_of(got[key]), np.shape(p[key])
         hint = ""
         if len(expected) == 1 and shape == (1, expected[0]):
-            hint = ("  Hint: sum without keepdims=True: a (1, n) gradient makes b - lr * db a "
+            hint = ("sum without keepdims=True: a (1, n) gradient makes b - lr * db a "
                     "(1, n) array and the bias silently changes shape.")  # fmt: skip
         expect_true(shape == expected, f'Classifier.gradients(X, y)["{key}"] has shape {shape}; '
-                    f"expected {expected}, the shape of {key}.\n{hint}".rstrip())  # fmt: skip
+                    f"expected {expected}, the shape of {key}.", hint=hint)  # fmt: skip
     check_gradients(got, reference_net(p).gradients(X, y), p, X, y)
 
 
@@ -813,8 +814,9 @@ def test_gradients_change_no_parameter(check, rng):
         expect_true(
             now.shape == p[key].shape and np.allclose(now, p[key], rtol=1e-12, atol=1e-15),
             f"Classifier.gradients(X, y) changed {key}: it was {summarize(p[key])} and became "
-            f"{summarize(now)}.\n  Hint: gradients only computes and returns the gradients; "
-            "step() is the one that updates the parameters.",
+            f"{summarize(now)}.",
+            hint="gradients only computes and returns the gradients; step() is the one that "
+            "updates the parameters.",
         )
     expect_unchanged("Classifier.gradients", {"X": X, "y": y}, reply.args_after, ["X", "y"])
     expect_right_too("Classifier.gradients", lambda: check_gradients(
@@ -964,10 +966,10 @@ def test_train_losses(check, rng):
              "before training."),
     ]  # fmt: skip
     if len(losses) != epochs:
-        raise Mismatch(
+        raise mismatch(
             f"Classifier.train(X, y, {lr}, {epochs}) returned {len(losses)} losses; expected "
-            f"{epochs}, one per epoch (each measured before that epoch's update).\n  Hint: "
-            "append each epoch's loss, taken before step, to the list that train returns."
+            f"{epochs}, one per epoch (each measured before that epoch's update).",
+            "append each epoch's loss, taken before step, to the list that train returns.",
         )
     expect_near("Classifier.train", losses, expected, inputs, hints,
                 what=f"the returned losses, {params_text(p)}")  # fmt: skip
@@ -1075,8 +1077,9 @@ def test_predict_returns_ints(check, rng):
     expect_true(
         isinstance(got, np.ndarray) and got.dtype.kind in "iu",
         f"Classifier.predict(X) returned {kind_of(got)}; return a NumPy array of integers, the "
-        "class indices.\n  Hint: np.argmax(logits, axis=1) gives exactly that: return it as it "
-        "is (no .tolist(), no conversion to float).",
+        "class indices.",
+        hint="np.argmax(logits, axis=1) gives exactly that: return it as it is (no .tolist(), "
+        "no conversion to float).",
     )
 
 
@@ -1153,13 +1156,12 @@ def test_train_learns_the_spirals(check):
     if accuracy >= 0.95:
         return
     first, last = (losses[0], losses[-1]) if losses else (None, None)
-    raise Mismatch("\n".join([
+    raise mismatch("\n".join([
         f"{call} on spiral_data(100, 3, 0): the network classifies {accuracy:.1%} of the "
         "300 training points; at least 95% expected.",
         f"  loss went from {first:.4g} to {last:.4g}" if losses else "  (train returned no "
         "list of losses)",
-        f"  Hint: {spiral_hint(net, initial, first, last, accuracy)}",
-    ]))  # fmt: skip
+    ]), spiral_hint(net, initial, first, last, accuracy))  # fmt: skip
 
 
 # ------------------------------------------------------------------ hints by function

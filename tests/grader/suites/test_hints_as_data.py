@@ -62,8 +62,26 @@ def test_every_fixture_hint_is_data(stage, tmp_path):
 
 
 def test_a_hint_written_into_the_message_is_data_too():
-    """A suite (a teacher's, or the classifier's older style) that writes "\\n  Hint: ..." into
-    its Mismatch by hand still carries the hint as data, so the hints policy shows it."""
+    """A teacher's suite that writes "\\n  Hint: ..." into its Mismatch by hand still
+    carries the hint as data, so the hints policy shows it."""
     exc = Mismatch("f(x=1) returned 3; expected 2.\n  Hint: add the bias once.")
     assert exc.hint == "add the bias once."
     assert Mismatch("f(x=1) returned 3; expected 2.").hint == ""
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_no_hidden_suite_writes_a_hint_into_its_text(stage):
+    """No string in the source of ``stage``'s hidden suite holds "Hint:": each hint goes
+    through ``mismatch(text, hint)`` or ``expect_true(..., hint=...)``, where it is data
+    (the guard for the sites no fixture reaches)."""
+    import ast
+
+    from grader.course import get_stage
+
+    found = []
+    for path in get_stage(stage).hidden_tests:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if HINT_MARK in node.value:
+                    found.append(f"{path.name}:{node.lineno}: {node.value[:60]!r}")
+    assert not found, "\n".join(found)
