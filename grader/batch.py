@@ -67,9 +67,10 @@ def _grade_one(stage: str, path: str, options: dict) -> dict:
         return {"fault": f"{type(exc).__name__}: {exc}"[:500]}
 
 
-def grader_fault(student: str, reason: str) -> Problem:
+def grader_fault(entry: Entry, reason: str) -> Problem:
     """The problem listed for a submission the grader failed on (not graded, not cached)."""
-    return Problem(student, f"the grader failed on this submission (not its fault): {reason}")
+    return Problem(entry.student, f"the grader failed on this submission (not its fault): "
+                   f"{reason}", found_in=entry.found_in)  # fmt: skip
 
 
 def report_from_dict(data: dict) -> Report:
@@ -200,7 +201,7 @@ def _from_cache(stage, found: Discovery, cache_dir: Path, options: dict, force: 
             content = b"".join(f.name.encode() + b"\0" + read_student_file(f)
                                for f in files if f.suffix in (".py", ".ipynb"))  # fmt: skip
         except SubmissionError as exc:  # a link or special file inside a student's folder
-            found.problems.append(Problem(entry.student, str(exc)))
+            found.problems.append(Problem(entry.student, str(exc), found_in=entry.found_in))
             continue
         key = hashlib.sha256(digest.encode() + content).hexdigest()
         cached = cache_dir / f"{key}.json"
@@ -267,10 +268,10 @@ def _collect(future, entry: Entry, cached: Path, problems: list[Problem]) -> Gra
     try:
         data = future.result()
     except Exception as exc:  # a worker died: a grader fault, the batch goes on
-        problems.append(grader_fault(entry.student, f"the worker process failed ({exc})"))
+        problems.append(grader_fault(entry, f"the worker process failed ({exc})"))
         return None
     if "fault" in data:
-        problems.append(grader_fault(entry.student, data["fault"]))
+        problems.append(grader_fault(entry, data["fault"]))
         return None
     _write_atomic(cached, json.dumps(data["report"]))
     return Graded(entry.student, report_from_dict(data["report"]), False)

@@ -116,6 +116,16 @@ def out_dir_option(help_text: str, default: Path | None = None):
     return decorate
 
 
+def write_output(path: Path, text: str) -> None:
+    """Write ``-o FILE``, making its folder if needed; a file that cannot be written is a
+    one-line error (exit 2), not a traceback."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+    except OSError as exc:
+        raise UsageProblem(f"cannot write {one_line(str(path))}: {exc.strerror}") from None
+
+
 def exit_if_not_gradable(report) -> None:
     """Exit 2 with one line when the submission could not run at all (empty, too large,
     not a notebook, a syntax error...): the report, already printed, says why once."""
@@ -137,6 +147,7 @@ def main():
 
 
 @main.command(name="list")
+@grader_errors_exit_2
 def list_stages():
     """List the stages, the functions each asks for, and the points of each function's
     tests (public and hidden; a class's methods under it)."""
@@ -193,9 +204,9 @@ def run(
                             "counts the public tests only")  # fmt: skip
         click.echo(f"Note: {report.notes[-1]}.", err=True)
     report = report.for_students(hidden_feedback)
+    click.echo(render(report, fmt))  # first: a file that cannot be written loses nothing
     if output:
-        output.write_text(render(report, fmt if fmt != "text" else "json") + "\n", "utf-8")
-    click.echo(render(report, fmt))
+        write_output(output, render(report, fmt if fmt != "text" else "json") + "\n")
     exit_if_not_gradable(report)
     if fail_under is not None and report.percent < fail_under:
         click.echo(f"Score {report.percent:.1f}% is under {fail_under:g}%.", err=True)
@@ -370,6 +381,10 @@ def export_group():
 @grader_errors_exit_2
 def export_gradescope(stage, output, timeout, hidden_feedback):
     """Build Gradescope's autograder zip for STAGE (setup.sh, run_autograder, a wheel)."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageProblem(f"cannot write {one_line(str(output))}: {exc.strerror}") from None
     path = gradescope.gradescope_zip(stage, output, timeout, hidden_feedback)
     click.echo(f"wrote {path}: upload it as the assignment's autograder (zip file).")
 

@@ -49,6 +49,7 @@ class Entry:
     submitted: datetime | None = None  # when it was handed in, as far as known
     time_source: str = ""  # where ``submitted`` comes from
     late_marker: bool = False  # Canvas named the file _LATE_
+    found_in: str = ""  # the input it was found in (``input_key``), as for a Problem
 
 
 @dataclass
@@ -107,29 +108,40 @@ class _Where:
 def discover(stage: str, inputs: list[Path], workdir: Path) -> Discovery:
     """Find every student's submission among ``inputs`` (files, folders, zips); zips are
     unpacked into ``workdir``."""
-    found = Discovery()
+    found, seen = Discovery(), set()
     for item in inputs:
         item = Path(item)
         if not item.exists() and not item.is_symlink():
             raise SubmissionError(f"no such file or folder: {item}")
-        before = len(found.problems)
-        if _not_regular(found, item):
-            pass
-        elif item.is_file() and item.suffix.lower() == ".zip":
-            _add_zip(found, stage, item, workdir, given=True)
-        elif item.is_file():
-            _add_file(found, stage, item, _Where())
-        else:
-            _add_folder(found, stage, item, workdir, _Where())
-        for problem in found.problems[before:]:
-            problem.found_in = input_key(item)
+        key = input_key(item)
+        if key in seen:  # the same input given twice (`class class`, or as ./class)
+            continue
+        seen.add(key)
+        before, entries = len(found.problems), len(found.entries)
+        if not _not_regular(found, item):
+            _add_input(found, stage, item, workdir)
+        for found_here in [*found.problems[before:], *found.entries[entries:]]:
+            found_here.found_in = key
     return _deduplicate(found)
 
 
+def _add_input(found: Discovery, stage: str, item: Path, workdir: Path) -> None:
+    """One input: a zip, a student's file, or a class folder."""
+    if item.is_file() and item.suffix.lower() == ".zip":
+        _add_zip(found, stage, item, workdir, given=True)
+    elif item.is_file():
+        _add_file(found, stage, item, _Where())
+    else:
+        _add_folder(found, stage, item, workdir, _Where())
+
+
 def input_key(item: Path) -> str:
-    """How an input is known from one run to the next: its absolute path (the link's own,
-    not its target's)."""
-    return os.path.abspath(item)
+    """How an input is known from one run to the next: its absolute path, through the real
+    path of its folder (``cd`` into a link, or not, names it the same) but not of the input
+    itself (a link given is the link)."""
+    absolute = os.path.abspath(item)
+    folder, name = os.path.split(absolute)
+    return os.path.join(os.path.realpath(folder), name) if name else absolute
 
 
 def _not_regular(found: Discovery, path: Path, where: "_Where | None" = None) -> bool:
@@ -357,5 +369,5 @@ def _deduplicate(found: Discovery) -> Discovery:
         for other in entries[1:]:
             kept, dropped = entries[0].label, other.label
             reason = f"duplicate submission {dropped} not graded: kept the newer {kept}"
-            result.problems.append(Problem(student, reason))
+            result.problems.append(Problem(student, reason, found_in=other.found_in))
     return result

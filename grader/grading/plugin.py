@@ -52,12 +52,25 @@ def call_timeout(item) -> float | None:
     if marker is None:
         return None
     value = marker.args[0] if len(marker.args) == 1 and not marker.kwargs else None
-    if type(value) not in (int, float) or not math.isfinite(value) or value <= 0:
-        given = ", ".join([*map(repr, marker.args),
-                           *(f"{k}={v!r}" for k, v in marker.kwargs.items())])  # fmt: skip
+    try:
+        seconds = float(value) if type(value) in (int, float) else math.nan
+    except OverflowError:  # an int too large for a float
+        seconds = math.inf
+    if not math.isfinite(seconds) or seconds <= 0:
+        given = ", ".join([*map(_shown, marker.args),
+                           *(f"{k}={_shown(v)}" for k, v in marker.kwargs.items())])  # fmt: skip
         raise GraderError(f"{Path(str(item.path)).name}::{item.name}: call_timeout takes one "
                           f"positive number of seconds, not ({given})")  # fmt: skip
-    return float(value)
+    return seconds
+
+
+def _shown(value) -> str:
+    """A marker argument in a message: its repr, cut short (an int of 5000 digits has none)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 class GradingPlugin:
@@ -65,6 +78,7 @@ class GradingPlugin:
         self.module = student  # not `student`: that name is the fixture below
         self._submission = submission
         self.results: list[TestResult] = []
+        self.collection_error: GraderError | None = None  # a suite's own mistake, if any
 
     # -- configuration
 
@@ -73,15 +87,19 @@ class GradingPlugin:
             config.addinivalue_line("markers", line)
 
     def pytest_collection_modifyitems(self, items):
-        for item in items:  # a bad value stops the suite now, not half-way through
+        """A call_timeout that is no time stops the suite now, not half-way through."""
+        for item in items:
             try:
                 call_timeout(item)
             except GraderError as exc:
-                raise GraderError(f"the grading suites for {self.module.__name__} did not "
-                                  f"run: {exc}") from None  # fmt: skip
+                stage = getattr(self.module, "__name__", None) or "this stage"
+                self.collection_error = GraderError(
+                    f"the grading suites for {stage} did not run: {exc}")
+                raise self.collection_error from None
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
+        """The item's calls (its fixtures' too) under its call_timeout, if it has one."""
         seconds = call_timeout(item)
         if seconds is None:
             yield

@@ -120,7 +120,9 @@ class StudentFunction:
         """Call it; with ``return_args`` also get the arguments as they were after the call,
         with ``trace_numpy`` the child's account of whether the call used NumPy."""
         session = self._session
-        if session.timeouts.get(self.__name__, 0) >= HANG_LIMIT:
+        # Counted per time limit: a test that allows more (call_timeout) still gets its try.
+        key = (self.__name__, session.call_timeout)
+        if session.timeouts.get(key, 0) >= HANG_LIMIT:
             raise StudentTimeout(
                 f"{self.__name__} was not called again: it already ran out of time "
                 f"{HANG_LIMIT} times in this grading"
@@ -131,7 +133,7 @@ class StudentFunction:
                 0, args, kwargs, return_args, what, name=self.__name__, trace_numpy=trace_numpy
             )
         except StudentTimeout:
-            session.timeouts[self.__name__] = session.timeouts.get(self.__name__, 0) + 1
+            session.timeouts[key] = session.timeouts.get(key, 0) + 1
             raise
 
     def __repr__(self):

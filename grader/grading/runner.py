@@ -139,10 +139,12 @@ def _collect(stage: str, files: list[Path]) -> _PointsCollector:
 
     from grader.grading.plugin import GradingPlugin
 
-    collector = _PointsCollector()
+    collector, plugin = _PointsCollector(), GradingPlugin(None, None)
     with _pytest_run(stage, _NameSink(), files):
         pytest.main([*map(str, files), "--collect-only", *PYTEST_ARGS],
-                    plugins=[GradingPlugin(None, None), collector])  # fmt: skip
+                    plugins=[plugin, collector])  # fmt: skip
+    if plugin.collection_error is not None:  # pytest reports it as its own internal error
+        raise plugin.collection_error
     return collector
 
 

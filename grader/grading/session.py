@@ -51,7 +51,8 @@ class Session:
         self.stdout: list[str] = []
         self.spent = 0.0  # seconds spent in calls, against limits.total_seconds
         self.call_timeout = limits.timeout  # of each call; a test may allow more (below)
-        self.timeouts: dict[str, int] = {}  # function name -> calls that ran out of time
+        # (function name, per-call limit) -> calls that ran out of time
+        self.timeouts: dict[tuple[str, float], int] = {}
         self.stderr: list[str] = []
 
     # -- lifecycle

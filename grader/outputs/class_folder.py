@@ -24,8 +24,9 @@ A run updates the folder, it does not start it over: the students it found (grad
 not) replace their earlier rows and files, everyone else's stay. So regrading one
 student (``grade batch STAGE class/alice -o OUT``) after the whole class leaves the whole
 class in the gradebook and summary; a roster, due date or late policy given once is kept
-for later runs. What was not graded is said anew of every input a run looks at again: a
-stray file or an empty folder removed since is no longer listed. results/ and feedback/
+for later runs. What was not graded is said anew of every place a run looks at again (an
+input, a folder holding it, the folder of an input since removed): a stray file or an
+empty folder removed since is no longer listed. results/ and feedback/
 hold exactly the gradebook's graded students: files of a student no longer graded (and
 of ids older versions gave) are removed.
 
@@ -36,6 +37,7 @@ as formulas in the gradebook, visible escapes instead of control characters.
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -166,18 +168,33 @@ def merged(result, outdir: Path):
             continue  # its results are gone: it is no longer in the gradebook
         entry = _entry_from(student, data.get("handed_in", {}))
         graded.append(Graded(student, _report(data), True, entry=entry))
-    # What this run did not grade replaces what earlier runs said of the inputs it looked at
+    # What this run did not grade replaces what earlier runs said of the places it looked at
     # again (a stray file since removed is no longer listed); other inputs' problems stay.
-    looked_at = set(getattr(result, "inputs", ()))
+    inputs = [Path(i) for i in getattr(result, "inputs", ())]
     problems = [Problem(p["entry"], p["reason"], p.get("student", True), p.get("found_in", ""))
                 for p in record.get("problems", [])
-                if p["entry"] not in touched and p.get("found_in") not in looked_at]
+                if p["entry"] not in touched
+                and not _looked_at_again(p.get("found_in") or "", inputs)]  # fmt: skip
     problems += result.problems
     graded.sort(key=lambda g: g.student)
     earlier = ClassSettings.from_dict(record.get("settings", {}))
     whole = BatchResult(result.stage, graded, problems, result.interrupted, result.elapsed)
     whole.settings, whole.public_only = settings.over(earlier), public_only
     return whole
+
+
+def _looked_at_again(found_in: str, inputs: list[Path]) -> bool:
+    """Whether this run looked again where an earlier problem was found: that input, a
+    folder holding it, or (it being gone) the folder it was in (``grade batch s class/*``
+    after a stray file was removed). A problem recorded without ``found_in`` (in a
+    class.json written before it was kept) is not: it stays until its entry is graded or
+    listed again, or the folder is started over."""
+    if not found_in:
+        return False
+    where = Path(found_in)
+    if any(where == item or item in where.parents for item in inputs):
+        return True
+    return not os.path.lexists(where) and any(item.parent == where.parent for item in inputs)
 
 
 def write_all(result, outdir: Path, hidden_feedback: str = DEFAULT_HIDDEN_FEEDBACK):

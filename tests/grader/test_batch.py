@@ -195,3 +195,22 @@ def test_what_was_not_graded_is_said_anew_of_an_input_looked_at_again(klass, tmp
     run_batch("neuron", [klass], out, jobs=2, options=options)
     problems, rows = not_graded()
     assert problems == [] and "dave" not in rows and rows["alice"] == "graded"
+
+
+def test_a_stray_file_removed_is_gone_after_a_run_over_each_entry(klass, tmp_path):
+    """`grade batch STAGE class/*` (each entry an input): a stray file removed since the
+    last run is no longer listed, nor is what was wrong in a folder removed since (a FIFO
+    in it)."""
+    import os
+
+    out = tmp_path / "out"
+    (klass / "erin").mkdir()
+    shutil.copy(klass / "alice" / "neuron.py", klass / "erin" / "neuron.py")
+    os.mkfifo(klass / "erin" / "pipe.py")
+    run_batch("neuron", sorted(klass.iterdir()), out, jobs=2, options={"public_only": True})
+    record = json.loads((out / "class.json").read_text())
+    assert {Path(p["entry"]).name for p in record["problems"]} == {"notes.txt", "pipe.py"}
+    (klass / "notes.txt").unlink()
+    shutil.rmtree(klass / "erin")
+    run_batch("neuron", sorted(klass.iterdir()), out, jobs=2, options={"public_only": True})
+    assert json.loads((out / "class.json").read_text())["problems"] == []

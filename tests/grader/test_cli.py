@@ -124,6 +124,23 @@ def test_output_file_written(wrong_neuron, tmp_path):
     assert json.loads(target.read_text())["max_score"] == 5
 
 
+def test_output_file_in_a_new_folder_or_unwritable(wrong_neuron, tmp_path):
+    """-o into a folder that does not exist yet makes it; -o where nothing can be written
+    is one line and exit 2, after the report was printed (nothing lost); the same for
+    export gradescope's zip."""
+    target = tmp_path / "new" / "folder" / "results.json"
+    done = grade_cli("run", "neuron", str(wrong_neuron), "--public-only", "-o", str(target))
+    assert done.returncode == 0 and json.loads(target.read_text())["max_score"] == 5
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    done = grade_cli("run", "neuron", str(wrong_neuron), "--public-only", "--format", "json",
+                     "-o", str(blocked / "results.json"))  # fmt: skip
+    assert done.returncode == 2 and json.loads(done.stdout)["max_score"] == 5
+    assert done.stderr.count("\n") == 1 and "cannot write" in done.stderr, done.stderr
+    done = grade_cli("export", "gradescope", "neuron", "-o", str(blocked / "a.zip"))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+
+
 def test_check_in_a_folder_with_both_files_ignores_the_untouched_handout(tmp_path, correct_neuron):
     """grade check in a stage folder as handed out (neuron.py and neuron.ipynb) checks the
     edited file and says that the untouched handout notebook was ignored."""

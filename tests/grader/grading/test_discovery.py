@@ -6,7 +6,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from grader.grading.discovery import discover, student_id_from_file
+from grader.grading.discovery import discover, input_key, student_id_from_file
 
 
 def test_student_ids_from_file_names():
@@ -102,3 +102,26 @@ def test_canvas_late_marker_and_gradescope_time(tmp_path, correct_neuron):
     assert (entry.student, entry.aliases, entry.time_source) == (
         "ada01", ["ada01", "a@x.edu"], "Gradescope created_at")  # fmt: skip
     assert entry.submitted.isoformat() == "2025-03-01T07:00:00-05:00"
+
+
+def test_an_input_is_known_by_the_same_key_from_any_working_folder(tmp_path, monkeypatch):
+    """`class` typed inside a folder reached through a link, and the link's path to it,
+    name one input; a link given as the input stays the link (not its target)."""
+    real = tmp_path / "real"
+    (real / "class").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(real)
+    (real / "class_link").symlink_to(real / "class")
+    monkeypatch.chdir(tmp_path / "link")
+    assert input_key(Path("class")) == input_key(tmp_path / "link" / "class")
+    assert input_key(Path("class")) == str(real / "class")
+    assert input_key(Path("class_link")) == str(real / "class_link")
+
+
+def test_an_input_given_twice_is_looked_at_once(klass, tmp_path):
+    """`grade batch STAGE class class` (or the same folder spelt two ways) finds each
+    student and each stray file once: no one is their own duplicate."""
+    once = discover("neuron", [klass], tmp_path / "a")
+    twice = discover("neuron", [klass, Path(os.path.relpath(klass))], tmp_path / "b")
+    assert [e.student for e in twice.entries] == [e.student for e in once.entries]
+    assert [p.entry for p in twice.problems] == [p.entry for p in once.problems]
+    assert all(e.found_in == input_key(klass) for e in twice.entries)
