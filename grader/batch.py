@@ -105,6 +105,9 @@ class BatchResult:
     # The inputs this run looked at (discovery.input_key): what an earlier run found wrong
     # in one of them and this run did not find again is gone from the class folder.
     inputs: list[str] = field(default_factory=list)
+    # The gradebook's rows as written (the whole class: late penalties applied, a roster's
+    # students who handed in nothing at 0): set when the class folder is written.
+    rows: list = field(default_factory=list)
 
 
 def class_settings(
@@ -165,6 +168,7 @@ def run_batch(
     result.inputs = [input_key(Path(item)) for item in inputs]
     whole = write_all(result, outdir, hidden_feedback)
     result.canvas_left_out, result.canvas_rows = whole.canvas_left_out, whole.canvas_rows
+    result.rows = whole.rows
     return result
 
 
@@ -181,7 +185,8 @@ def _as_handed_in(graded: list[Graded], found: Discovery, scratch: Path) -> None
         shown = entry.label or str(entry.path)
         inside = str(entry.path) + "/"
         if report.submission.startswith(inside):  # the file kept of a folder's two
-            shown = f"{shown}/{report.submission[len(inside):]}"
+            kept = report.submission[len(inside):]
+            shown = entry.originals.get(kept) or f"{shown}/{kept}"  # a pair: as handed in
         unpacked = str(scratch) + "/"
         report.submission = shown
         report.problem = report.problem.replace(str(entry.path), shown).replace(unpacked, "")

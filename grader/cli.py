@@ -273,8 +273,9 @@ def doctor():
 @hidden_feedback_option
 @click.option(
     "--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PCT",
-    help="Exit 1 when any student's score is below this percentage (they are listed; a "
-    "submission that could not run scores 0). The gradebook is written either way.",
+    help="Exit 1 when any student's score in the gradebook is below this percentage (they "
+    "are listed): after any late penalty; a submission that could not run, or a roster's "
+    "student who handed in nothing, scores 0. The gradebook is written either way.",
 )  # fmt: skip
 @isolation_options
 @click.option(
@@ -287,7 +288,8 @@ def doctor():
               "a submission.")  # fmt: skip
 @click.option("--due", default=None, metavar="WHEN",
               help="The due date, ISO 8601 (2025-03-01T23:59, local time, or with an offset). "
-              "The time handed in comes from Gradescope's metadata, else the file's time; the "
+              "The time handed in comes from Gradescope's metadata, else the file's time (a "
+              "student's own zip: the zip's, never the times of the files in it); the "
               "gradebook's time_source column says which.")  # fmt: skip
 @click.option("--late-policy", default=None, metavar="POLICY", help=batch.LATE_POLICY_HELP)
 @grader_errors_exit_2
@@ -359,9 +361,11 @@ def batch_command(
     if result.interrupted:
         click.echo("Interrupted: what was graded is saved; run again to continue.", err=True)
         sys.exit(130)
-    under = [g for g in result.graded if fail_under is not None and g.report.percent < fail_under]
+    # The gradebook's percents: after any late penalty, a roster's missing students at 0.
+    under = [row for row in result.rows if fail_under is not None
+             and row.percent is not None and row.percent < fail_under]  # fmt: skip
     if under:
-        names = ", ".join(f"{one_line(g.student)} ({g.report.percent:.0f}%)" for g in under)
+        names = ", ".join(f"{one_line(row.student)} ({row.percent:.0f}%)" for row in under)
         click.echo(f"{len(under)} under {fail_under:g}%: {names}", err=True)
         sys.exit(1)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from grader.errors import AmbiguousSubmission, GraderError, SubmissionError
 from grader.grading.lateness import parse_gradescope_time
-from grader.grading.submission import file_kind, find_submission
+from grader.grading.submission import file_kind, find_submission, read_student_file
 from grader.outputs.inert import one_line
 
 MAX_ZIP_BYTES = 2 * 1024**3
@@ -50,6 +50,9 @@ class Entry:
     time_source: str = ""  # where ``submitted`` comes from
     late_marker: bool = False  # Canvas named the file _LATE_
     found_in: str = ""  # the input it was found in (``input_key``), as for a Problem
+    # A pair of files handed in separately (Canvas: kim_..._stage.py and kim_..._stage.ipynb),
+    # graded as one folder of two: each file's name there -> the file as handed in.
+    originals: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,7 +125,7 @@ def discover(stage: str, inputs: list[Path], workdir: Path) -> Discovery:
             _add_input(found, stage, item, workdir)
         for found_here in [*found.problems[before:], *found.entries[entries:]]:
             found_here.found_in = key
-    return _deduplicate(found)
+    return _deduplicate(found, stage, workdir)
 
 
 def _add_input(found: Discovery, stage: str, item: Path, workdir: Path) -> None:
@@ -161,7 +164,8 @@ def _not_regular(found: Discovery, path: Path, where: "_Where | None" = None) ->
 
 def _unpack(archive: Path, target: Path, found: Discovery) -> None:
     """Unpack a zip safely (no paths outside the target, bounded size, no links); members
-    keep their times (a submission's time may come from them)."""
+    keep their times (a whole class's zip, made by the course's platform, dates each
+    submission so; a student's own zip is dated by its own file time instead)."""
     try:
         with zipfile.ZipFile(archive) as bundle:
             if sum(info.file_size for info in bundle.infolist()) > MAX_ZIP_BYTES:
@@ -231,7 +235,11 @@ def _add_zip(found: Discovery, stage: str, archive: Path, workdir: Path, given: 
     except SubmissionError as exc:
         found.problems.append(Problem(student, str(exc)))
         return
-    found.entries.append(_entry(student, path, where, archive))
+    entry = _entry(student, path, where, archive)
+    # The times inside a student's own zip are the student's to set (backdated or not): the
+    # zip's own file time is when it was handed in, as far as the files tell.
+    entry.submitted, entry.time_source = _submission_time(archive), "the zip's file time"
+    found.entries.append(entry)
 
 
 def _submission_in(stage: str, folder: Path, where: _Where) -> Path:
@@ -357,17 +365,49 @@ def _add_folder(found: Discovery, stage: str, folder: Path, workdir: Path, where
         found.entries.append(entry)
 
 
-def _deduplicate(found: Discovery) -> Discovery:
-    """Keep one submission per student (the newest) and list the others."""
+def _deduplicate(found: Discovery, stage: str, workdir: Path) -> Discovery:
+    """Keep one submission per student (the newest, or the newest .py and .ipynb handed in
+    as two files, graded together: the one rule) and list the others."""
     by_student: dict[str, list[Entry]] = {}
     for entry in found.entries:
         by_student.setdefault(entry.student, []).append(entry)
     result = Discovery(problems=list(found.problems))
-    for student, entries in sorted(by_student.items()):
+    for index, (student, entries) in enumerate(sorted(by_student.items())):
         entries.sort(key=lambda e: e.path.lstat().st_mtime, reverse=True)
-        result.entries.append(entries[0])
-        for other in entries[1:]:
-            kept, dropped = entries[0].label, other.label
-            reason = f"duplicate submission {dropped} not graded: kept the newer {kept}"
-            result.problems.append(Problem(student, reason, found_in=other.found_in))
+        kept, parts = _paired(stage, entries, workdir / f"pair{index}")
+        result.entries.append(kept)
+        for other in entries:
+            if other not in parts:
+                reason = (f"duplicate submission {other.label} not graded: kept the newer "
+                          f"{kept.label}")  # fmt: skip
+                result.problems.append(Problem(student, reason, found_in=other.found_in))
     return result
+
+
+def _paired(stage: str, entries: list[Entry], folder: Path) -> tuple[Entry, list[Entry]]:
+    """The entry to grade of one student's (newest first), and the entries it stands for.
+    Two files, the newest .py and the newest .ipynb, become one folder of STAGE.py and
+    STAGE.ipynb in ``folder`` (copied, with their times): graded both, the better kept."""
+    files = [e for e in entries if not e.originals and e.path.suffix in SUBMISSION_SUFFIXES
+             and stat.S_ISREG(e.path.lstat().st_mode)]  # fmt: skip
+    script = next((e for e in files if e.path.suffix == ".py"), None)
+    notebook = next((e for e in files if e.path.suffix == ".ipynb"), None)
+    if script is None or notebook is None:
+        return entries[0], [entries[0]]
+    try:
+        folder.mkdir(parents=True)
+        for entry in (script, notebook):
+            copy = folder / f"{stage}{entry.path.suffix}"
+            copy.write_bytes(read_student_file(entry.path))  # one byte over the limit at most
+            stamp = entry.path.lstat().st_mtime
+            os.utime(copy, (stamp, stamp))
+    except (OSError, SubmissionError):  # cannot be copied: the newest alone, as before
+        return entries[0], [entries[0]]
+    newer = script if entries.index(script) < entries.index(notebook) else notebook
+    pair = Entry(script.student, folder, f"{script.label} and {notebook.label}",
+                 aliases=list(dict.fromkeys(script.aliases + notebook.aliases)),
+                 submitted=newer.submitted, time_source=newer.time_source,
+                 late_marker=script.late_marker or notebook.late_marker,
+                 found_in=script.found_in,
+                 originals={f"{stage}.py": script.label, f"{stage}.ipynb": notebook.label})
+    return pair, [script, notebook]

@@ -234,6 +234,7 @@ def write_all(result, outdir: Path, hidden_feedback: str = DEFAULT_HIDDEN_FEEDBA
     summary = class_summary(whole, rows)
     summary["canvas_import_left_out"] = left_out
     whole.canvas_left_out, whole.canvas_rows = left_out, len(rows) - len(left_out)
+    whole.rows = rows
     (outdir / "summary.json").write_text(json.dumps(summary, indent=2), "utf-8")
     (outdir / "summary.html").write_text(summary_html(summary), "utf-8")
     record = {

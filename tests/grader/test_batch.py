@@ -214,3 +214,30 @@ def test_a_stray_file_removed_is_gone_after_a_run_over_each_entry(klass, tmp_pat
     shutil.rmtree(klass / "erin")
     run_batch("neuron", sorted(klass.iterdir()), out, jobs=2, options={"public_only": True})
     assert json.loads((out / "class.json").read_text())["problems"] == []
+
+
+def test_a_canvas_pair_of_files_is_graded_both_and_keeps_the_better(tmp_path, correct_neuron,
+                                                                     wrong_neuron):  # fmt: skip
+    """Canvas downloads a student's .py and .ipynb as two files (kim_..._neuron.py and
+    kim_..._neuron.ipynb): both are graded and the better score is kept, as for a folder
+    holding both (README: two files, one rule), even when the worse one is newer; the
+    report names the file kept as handed in."""
+    import os
+
+    import nbformat
+
+    klass = tmp_path / "class"
+    klass.mkdir()
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(correct_neuron.read_text())]
+    older = klass / "kim_45678_90123_neuron.ipynb"
+    older.write_text(nbformat.writes(notebook))
+    newer = klass / "kim_45678_90124_neuron.py"
+    shutil.copy(wrong_neuron, newer)
+    os.utime(older, (1_700_000_000, 1_700_000_000))
+    result = run_batch("neuron", [klass], tmp_path / "out", jobs=1, options={"public_only": True})
+    assert not result.problems, result.problems
+    [graded] = result.graded
+    assert graded.student == "kim_45678" and graded.report.score == graded.report.max_score
+    assert graded.report.submission == str(older)
+    assert any("graded both" in note for note in graded.report.notes)

@@ -329,6 +329,25 @@ def test_batch_fail_under_names_every_student_under_it(klass, tmp_path):
     assert grade_cli(*args, "--fail-under", "0").returncode == 0
 
 
+def test_batch_fail_under_counts_late_penalties_and_missing_students(klass, tmp_path):
+    """batch --fail-under reads the gradebook: a correct file Canvas marked _LATE_ under a
+    20%/day policy is at 80%, and a roster's student who handed nothing in at 0%: both
+    are under 90%; the students at 100% are not."""
+    import shutil
+
+    shutil.copy(klass / "alice" / "neuron.py", klass / "jones_LATE_23456_78901_neuron.py")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\nalice,Alice\njones_23456,Jo Jones\nzed,Zed\n")
+    out = tmp_path / "out"
+    done = grade_cli("batch", "neuron", str(klass), "--public-only", "-d", str(out),
+                     "--roster", str(roster), "--late-policy", "20%/day",
+                     "--fail-under", "90")  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    under = done.stderr.strip().splitlines()[-1]
+    assert "jones_23456 (80%)" in under and "zed (0%)" in under, under
+    assert "alice" not in under
+
+
 SLOW_NEURON = """import time
 
 

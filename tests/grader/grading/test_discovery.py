@@ -75,7 +75,7 @@ def test_zip_in_a_class_folder_is_one_students(tmp_path, correct_neuron):
         found = discover("neuron", [root], tmp_path / run)
         [entry] = found.entries
         assert (entry.student, entry.label, entry.time_source) == (
-            "judy", "judy.zip:judy/neuron.py", "file time")  # fmt: skip
+            "judy", "judy.zip:judy/neuron.py", "the zip's file time")  # fmt: skip
         [problem] = found.problems
         assert problem.entry == "kai" and problem.reason == (
             "kai.zip: no neuron.py or neuron.ipynb, nor a single .py or .ipynb file; "
@@ -125,3 +125,28 @@ def test_an_input_given_twice_is_looked_at_once(klass, tmp_path):
     assert [e.student for e in twice.entries] == [e.student for e in once.entries]
     assert [p.entry for p in twice.problems] == [p.entry for p in once.problems]
     assert all(e.found_in == input_key(klass) for e in twice.entries)
+
+
+def test_a_students_own_zip_is_dated_by_the_zip_not_by_its_members(tmp_path, correct_neuron):
+    """The dates inside a zip a student made are the student's to set: pat.zip, handed in
+    on 10 March with a member dated 1 February, counts as handed in on 10 March (the zip's
+    file time); a whole class's zip (the platform's) still dates each member."""
+    from datetime import datetime
+
+    klass = tmp_path / "class"
+    klass.mkdir()
+    with zipfile.ZipFile(klass / "pat.zip", "w") as bundle:
+        bundle.writestr(zipfile.ZipInfo("neuron.py", (2025, 2, 1, 0, 0, 0)),
+                        correct_neuron.read_text())  # fmt: skip
+    handed_in = datetime(2025, 3, 10, 10, 0).timestamp()
+    os.utime(klass / "pat.zip", (handed_in, handed_in))
+    [entry] = discover("neuron", [klass], tmp_path / "work").entries
+    assert entry.submitted.timestamp() == handed_in and entry.time_source == "the zip's file time"
+
+    whole = tmp_path / "class.zip"  # the platform's zip of the class: each member its time
+    with zipfile.ZipFile(whole, "w") as bundle:
+        for student in ("ann", "bo"):
+            bundle.writestr(zipfile.ZipInfo(f"{student}/neuron.py", (2025, 2, 1, 0, 0, 0)),
+                            correct_neuron.read_text())  # fmt: skip
+    entries = discover("neuron", [whole], tmp_path / "work2").entries
+    assert [e.submitted.timestamp() for e in entries] == [datetime(2025, 2, 1).timestamp()] * 2
