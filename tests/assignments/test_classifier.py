@@ -58,7 +58,8 @@ MISCONCEPTIONS = {
     "wrong_update_after_partial_step": (["test_step_one_step"], [SUITE.PART_OF_THE_STEP]),
     "wrong_step_recomputes_gradients": (["test_step_one_step"], [SUITE.PART_OF_THE_STEP]),
 }  # fmt: skip
-ALTERNATIVES = ["correct_loops.py", "correct_einsum.py", "correct_float32.ipynb"]
+ALTERNATIVES = ["correct_loops.py", "correct_einsum.py", "correct_float32.ipynb",
+                "correct_float32_cast_back.py"]
 
 
 def _failing(report):
