@@ -16,7 +16,8 @@ def sigmoid(z):
     It must stay finite, with no overflow warning, for z between -1e4 and 1e4.
 
     Hint: e^-z overflows when z is very negative; for z < 0 the same value is
-    e^z / (1 + e^z), whose exponent never gets large.
+    e^z / (1 + e^z), whose exponent never gets large. np.where computes both of its
+    branches for every element, so take exp only of -|z|.
     """
     raise NotImplementedError("sigmoid: not implemented yet")
 
@@ -37,6 +38,7 @@ def softmax(z):
 
     z: shape (K,) for one vector of scores, or (N, K) for one row per sample
     returns: z's shape; every vector (1-D) or every row (2-D) is non-negative and sums to 1
+    raises: ValueError for an empty z (no scores: no distribution; np.max raises it)
     It must never return nan for finite input, even for scores like 1000.
 
     Hint: subtracting a row's maximum from the row does not change its softmax but

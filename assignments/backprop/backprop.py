@@ -17,6 +17,9 @@ def mse_loss(y_pred, y_true):
 
     y_pred, y_true: arrays of the same shape
     returns: a float
+    raises: ValueError, naming the shapes, when y_pred and y_true do not fit together
+        (e.g. (3, 2) and (4, 2)): NumPy's subtraction raises it for arrays; a loop over
+        zip() hides it, so check the shapes yourself there
     """
     raise NotImplementedError("mse_loss: not implemented yet")
 
@@ -25,6 +28,8 @@ def mse_loss_grad(y_pred, y_true):
     """The gradient of mse_loss with respect to y_pred.
 
     returns: an array of y_pred's shape, 2 * (y_pred - y_true) / y_pred.size
+    raises: ValueError, naming the shapes, when y_pred and y_true do not fit together,
+        as mse_loss does
 
     Hint: the loss is a mean, so every element's gradient is divided by the count.
     """
@@ -39,6 +44,9 @@ def dense_backward(dvalues, inputs, weights):
     weights: shape (n_inputs, n_neurons)
     returns: the tuple (dinputs, dweights, dbiases) with shapes
         (n_samples, n_inputs), (n_inputs, n_neurons), (n_neurons,)
+    raises: ValueError, naming the shapes, when they do not fit together: dvalues and
+        inputs with different numbers of samples, or dvalues with not as many columns
+        (neurons) as weights (NumPy's @ raises it for you)
 
     Hint: every bias is added to every sample, so its gradient is a sum over samples.
     """
@@ -61,7 +69,10 @@ class NeuralNetwork:
         raise NotImplementedError("NeuralNetwork.__init__: not implemented yet")
 
     def forward(self, X):
-        """X: shape (n_samples, input_size) -> y_pred: shape (n_samples, output_size)."""
+        """X: shape (n_samples, input_size) -> y_pred: shape (n_samples, output_size).
+
+        raises: ValueError, naming the shapes, when X has not input_size columns
+        """
         raise NotImplementedError("NeuralNetwork.forward: not implemented yet")
 
     def gradients(self, X, y):

@@ -14,7 +14,9 @@ def dense_forward(inputs, weights, biases):
     weights: shape (n_neurons, n_inputs), one row per neuron (stage 2's layout)
     biases: shape (n_neurons,)
     returns: shape (n_samples, n_neurons), inputs · weightsᵀ + biases
-    raises: ValueError, naming the shapes, when they do not fit
+    raises: ValueError, naming the shapes, when they do not fit: a row of weights not
+        as long as a sample, or not one bias per neuron (one bias for 3 neurons too:
+        NumPy would broadcast it silently)
 
     Hint: inputs has one row per sample and weights one row per neuron, so one of
     them must be transposed before multiplying. Check the shape of your result.
@@ -29,6 +31,7 @@ def two_layer_forward(inputs, weights1, biases1, weights2, biases2):
     weights1: shape (n_hidden, n_inputs), biases1: shape (n_hidden,)
     weights2: shape (n_outputs, n_hidden), biases2: shape (n_outputs,)
     returns: shape (n_samples, n_outputs), the second layer's output
+    raises: ValueError, naming the shapes, when a layer's shapes do not fit
 
     Hint: the second layer is a dense layer too, with the same weight layout.
     """

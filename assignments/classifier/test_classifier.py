@@ -1,5 +1,7 @@
 """Public tests for stage 6. Run ``pytest`` in this folder."""
 
+import warnings
+
 import numpy as np
 
 from classifier import Classifier, softmax_cross_entropy, softmax_cross_entropy_grad
@@ -9,6 +11,8 @@ from classifier import Classifier, softmax_cross_entropy, softmax_cross_entropy_
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-8}
 HANDOUT = {"logits": [[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], "labels": [0, 1]}
 NETWORK = "Classifier(2, 5, 3, seed=0)"
+PARAMS = ("the contract names the parameters W1, b1, W2, b2: set each in __init__ as "
+          "self.W1 = ..., spelled exactly so (capital W, then the digit).")
 SPIRALS = "Classifier(2, 100, 3, seed=0)"
 
 
@@ -34,13 +38,14 @@ def test_softmax_cross_entropy_handout():
 
 
 def test_softmax_cross_entropy_huge_logits():
-    """Logits [[1000, 0, -1000]] give 0.0 for label 0 and 2000.0 for label 2 (log-sum-exp)."""
+    """Logits [[1000, 0, -1000]] give 0.0 for label 0 and 2000.0 for label 2 (log-sum-exp),
+    with no overflow warning."""
     hint = ("compute log softmax with log-sum-exp: subtract each row's largest logit before "
             "np.exp, then log_p = shifted - log(sum(exp(shifted))): exp(1000) overflows.")
     expect(softmax_cross_entropy, {"logits": [[1000.0, 0.0, -1000.0]], "labels": [0]}, 0.0,
-           hint, rtol=0, atol=1e-6)  # fmt: skip
+           hint, rtol=0, atol=1e-6, quiet=hint)  # fmt: skip
     expect(softmax_cross_entropy, {"logits": [[1000.0, 0.0, -1000.0]], "labels": [2]}, 2000.0,
-           hint, rtol=1e-9, atol=1e-6)  # fmt: skip
+           hint, rtol=1e-9, atol=1e-6, quiet=hint)  # fmt: skip
 
 
 def test_softmax_cross_entropy_grad_handout():
@@ -58,7 +63,7 @@ def test_classifier_shapes():
     net = Classifier(2, 5, 3, seed=0)
     shapes = {"W1": (2, 5), "b1": (5,), "W2": (5, 3), "b2": (3,)}
     for name, shape in shapes.items():
-        got = np.shape(getattr(net, name))
+        got = np.shape(attribute(net, name, NETWORK, PARAMS))
         if got != shape:
             fail(f"{NETWORK}.{name} has shape {got}; expected {shape}.",
                  "W1 is (input_size, hidden_size) and W2 (hidden_size, n_classes); each bias "
@@ -73,9 +78,23 @@ def test_classifier_shapes():
 
 def test_classifier_learns_the_spirals():
     """Classifier(2, 100, 3, seed=0), trained with learning rate 1.0 for 1000 epochs,
-    classifies at least 95% of the three spirals' points."""
+    classifies at least 95% of the three spirals' points (predict gives one int class per
+    point, shape (300,): checked first, before the training)."""
     X, y = spiral_data(100, 3, 0)
     net = Classifier(2, 100, 3, seed=0)
+    predict = named(f"{SPIRALS}.predict", net.predict)
+    hint = ("predict gives one class index per sample: np.argmax(self.forward(X), axis=1), "
+            "shape (N,) (axis=0 gives one per class; keepdims or a reshape gives (N, 1)).")
+    got = call(predict, {"X": X}, hint)
+    classes = numbers(got)
+    called = f"{SPIRALS}.predict(X), X the 300 points of spiral_data(100, 3, 0) (shape (300, 2)),"
+    if classes is None or classes.shape != (300,):
+        fail(f"{called} returned {show(got)}; expected 300 class indices, one per point of X: "
+             "shape (300,).", hint)  # fmt: skip
+    if classes.dtype.kind not in "iu":
+        fail(f"{called} returned {show(got)}, of dtype {classes.dtype}; expected class "
+             "indices, ints.", "np.argmax already gives ints: return its result as it is "
+             "(no conversion to float).")  # fmt: skip
     train = named(f"{SPIRALS}.train", net.train)
     case = {"X": X, "y": y, "learning_rate": 1.0, "epochs": 100}
     # Ten calls of 100 epochs are the same 1000 steps of full-batch gradient descent; they
@@ -94,7 +113,7 @@ def test_classifier_learns_the_spirals():
              f"{show(losses[0])} to {show(losses[-1])}; it must go down.",
              "step must go downhill: parameter -= learning_rate * its gradient, every "
              "gradient taken before any parameter changes.")  # fmt: skip
-    accuracy = float(np.mean(np.asarray(net.predict(X)) == y))
+    accuracy = float(np.mean(np.asarray(call(predict, {"X": X}, hint)) == y))
     if accuracy < 0.95:
         fail(f"{SPIRALS} trained 1000 epochs on spiral_data(100, 3, 0) classifies "
              f"{accuracy:.1%} of the 300 points; at least 95% expected.",
@@ -146,16 +165,34 @@ def numbers(value):
     return array if array.dtype.kind in "biuf" else None
 
 
+def as_typed(value, limit):
+    """Numbers as written, lists and tuples item by item: [1, 2, 3, 2.5], not NumPy's
+    padded [1. , 2. , 3. , 2.5]; stops soon after ``limit`` characters."""
+    if type(value) in (list, tuple):
+        parts, size = [], 0
+        for item in value:
+            parts.append(as_typed(item, limit - size))
+            size += len(parts[-1]) + 2
+            if size > limit:
+                break
+        ends = "[]" if type(value) is list else "()"
+        one = "," if type(value) is tuple and len(value) == 1 else ""
+        return ends[0] + ", ".join(parts) + one + ends[1]
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        with np.printoptions(precision=5, threshold=8, edgeitems=2, linewidth=1000):
+            return " ".join(np.array2string(value, separator=", ").split())
+    return repr(np.asarray(value).item())  # 4, 4.8, True: a 0-d array or NumPy scalar too
+
+
 def show(value, limit=80):
     """A short description of a value: its numbers as typed (4, 4.0, [1, 2]), shape or kind."""
     array = numbers(value)
     if array is None:
         text = repr(value)
         return text if len(text) <= limit else text[: limit - 3] + "..."
+    text = as_typed(value, limit)
     if array.ndim == 0:
-        return repr(value.item() if isinstance(value, np.generic) else value)
-    with np.printoptions(precision=5, threshold=8, edgeitems=2, linewidth=1000):
-        text = " ".join(np.array2string(array, separator=", ").split())
+        return text
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     if type(value) in (list, tuple):
@@ -178,33 +215,54 @@ def raised(exc):
     return text
 
 
-def call(function, case, hint=""):
-    """``function(*case.values())``; an error it raises fails the test, naming the call."""
+def call(function, case, hint="", heard=None):
+    """``function(*case.values())``; an error it raises fails the test, naming the call.
+    ``heard``, a list, gets the warnings the call emitted ("RuntimeWarning: overflow ...")."""
     __tracebackhide__ = True
     try:
-        return function(*case.values())
+        if heard is None:
+            return function(*case.values())
+        remote = getattr(function, "call_with_args", None)
+        if remote is not None:  # run by the grader: the call runs in the student's process
+            reply = remote(list(case.values()))
+            heard.extend(reply.get("warnings") or ())
+            return reply["value"]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = function(*case.values())
+        heard.extend(f"{w.category.__name__}: {w.message}" for w in caught)
+        return got
     except Exception as exc:  # the code's error, told with the inputs that caused it
         if told_by_grader(exc):
             raise
         fail(f"{label(function, case)} raised {raised(exc)}", hint)
 
 
-def expect(function, case, expected, hint="", returns=None, rtol=1e-5, atol=1e-8):
+def expect(function, case, expected, hint="", returns=None, rtol=1e-5, atol=1e-8,
+           type_hint="", quiet=""):  # fmt: skip
     """Call ``function`` on ``case`` (argument name -> value); fail unless it returns
     ``expected`` (shape and values, within rtol/atol), of the type ``returns`` if given
-    (``float``, ``list`` or ``np.ndarray``). Returns the value."""
+    (``float``, ``list`` or ``np.ndarray``; ``type_hint``: the hint when only the type is
+    wrong). With ``quiet`` (the hint then), NumPy must not warn either (an overflow in
+    np.exp, ...): the contract asks for no warning there. Returns the value."""
     __tracebackhide__ = True
-    got = call(function, case, hint)
+    heard = [] if quiet else None
+    got = call(function, case, hint, heard)
     expected = np.asarray(expected, dtype=float)
     array = numbers(got)
     if array is None:
         fail(f"{label(function, case)} returned {show(got)}, which is not a number or an "
              "array of numbers.", "return the result (a missing `return`? a print instead?).")
     if array.shape == expected.shape and np.allclose(array, expected, rtol=rtol, atol=atol):
-        if returns is None or isinstance(got, returns):
-            return got
-        fail(f"{label(function, case)} returned the right values as a {type(got).__name__}; "
-             f"return a {returns.__name__}, as the contract asks.", hint)
+        if returns is not None and not isinstance(got, returns):
+            fail(f"{label(function, case)} returned the right values as a "
+                 f"{type(got).__name__}; return a {returns.__name__}, as the contract asks.",
+                 type_hint or hint)  # fmt: skip
+        warned = [w for w in heard or () if w.startswith("RuntimeWarning")]
+        if warned:
+            fail(f"{label(function, case)} gave the right values, but NumPy warned "
+                 f"'{warned[0]}'. The contract asks for no warning.", quiet)  # fmt: skip
+        return got
     lines = [label(function, case), f"  expected {show(expected)}", f"  got      {show(got)}"]
     if array.shape != expected.shape:
         lines.append(f"  The shape is wrong: expected {expected.shape}, got {array.shape}.")
@@ -241,3 +299,16 @@ def named(name, function):
 
     call_it.__name__ = name
     return call_it
+
+
+def attribute(owner, name, shown, hint):
+    """``owner.name``; a missing one fails the test, naming it (``shown``: how the message
+    writes the owner, e.g. "NeuralNetwork(2, 4, 1, seed=0)")."""
+    __tracebackhide__ = True
+    try:
+        return getattr(owner, name)
+    except AttributeError as exc:
+        if told_by_grader(exc):
+            raise
+        error = raised(exc)
+    fail(f"{shown}.{name} is not there: {error}.", hint)

@@ -29,7 +29,8 @@ def layer_output_np(inputs, weights, biases):
     weights: shape (M, D), one row per neuron
     biases: shape (M,)
     returns: an array of shape (M,)
-    raises: ValueError on mismatched shapes
+    raises: ValueError, naming the shapes, when a row of weights is not len(inputs) long
+        or biases is not one per neuron (a single bias for M neurons too)
 
     Hint: one matrix-vector product computes every neuron's weighted sum at once.
     """

@@ -27,7 +27,7 @@ def neuron_output_np(inputs, weights, bias):
     inputs, weights: array-likes of shape (D,)
     bias: a number
     returns: a float (a NumPy float is fine)
-    raises: ValueError when the shapes differ
+    raises: ValueError, with both shapes in the message, when the shapes differ
 
     Hint: ``np.dot`` of two vectors is the sum of their elementwise products.
     """

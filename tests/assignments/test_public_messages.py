@@ -5,6 +5,7 @@ neurograde not installed, and under the grader, where the hint is a field of the
 Their helpers are one block, the same in every stage's public tests (a released folder holds
 only the stub, the notebook and the tests: nothing else to import)."""
 
+import ast
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from grader.api import grade
+from grader.course import standalone_reference
 from grader.platforms import release
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,3 +107,160 @@ def test_the_grader_shows_the_same_teaching_message(stage, name, test, hint):
     assert hint in result.hint and result.output.endswith(f"  Hint: {result.hint}")
     assert not any(dump in result.output for dump in RAW_DUMPS), result.output
     assert "test_" not in result.output.split("\n")[1]  # no "test_x.py:12: assert ..." line
+
+
+# ---------------------------------------------------------------- messages that fit the mistake
+#
+# Submissions made from the reference by one edit (old text -> new text), each run by plain
+# pytest in a released folder: (stage, edits or a fixture's name, the public test, words the
+# failure must hold, words it must not hold).
+SLIP = [("    return float(total)\n", "    return float(total) + 0.028\n")]
+PREDICT = "return np.argmax(self.forward(X), axis=1)"
+MESSAGE_CASES = {
+    "neuron-value-as-number": (
+        "neuron", SLIP, "test_neuron_output_known_value",
+        ["expected 4.8\n", "inputs=[1, 2, 3, 2.5] (a list of 4)", "weights=[0.2, 0.8, -0.5, 1.0]"],
+        ["array(", "[1. ,"]),
+    "neuron-returns-float-wrong-value-hint": (
+        "neuron", SLIP, "test_neuron_output_returns_float",
+        ["expected 4.8\n", "add the bias once"], ["float(total)"]),
+    "backprop-loss-as-number": (
+        "backprop", [("    return float(np.mean((y_pred - y_true) ** 2))\n",
+                      "    return float(np.mean((y_pred - y_true) ** 2)) * 1.5\n")],
+        "test_mse_loss", ["expected 2.5\n", "got      3.75"], ["array("]),
+    "classifier-predict-axis-0": (
+        "classifier", [(PREDICT, PREDICT.replace("axis=1", "axis=0"))],
+        "test_classifier_learns_the_spirals",
+        [".predict(X)", "(shape (3,))", "shape (300,)", "axis=1"],
+        ["broadcast", "ValueError", "gradient tests"]),
+    "classifier-predict-column": (
+        "classifier", [(PREDICT, PREDICT + "[:, None]")], "test_classifier_learns_the_spirals",
+        [".predict(X)", "(shape (300, 1))", "shape (300,)", "axis=1"], ["33.3%", "gradient"]),
+    "backprop-misnamed-W1": (
+        "backprop", [("self.W1", "self.w1")], "test_neural_network_shapes",
+        ["NeuralNetwork(2, 4, 1, seed=0).W1 is not there", "W1, b1, W2, b2", "Hint:"],
+        ["AttributeError: 'NeuralNetwork' object has no attribute 'W1'\n"]),
+    "activations-sigmoid-overflow-warning": (
+        "activations", "wrong_sigmoid_overflow_warning.py", "test_sigmoid_extremes",
+        ["sigmoid(z=[-1000.0, 1000.0]", "NumPy warned", "overflow", "np.exp(-np.abs(z))"], []),
+}  # fmt: skip
+
+
+def edited_reference(stage, edits):
+    """The reference as a student's file, with each (old, new) edit made once or more."""
+    text = standalone_reference(stage)
+    for old, new in edits:
+        assert old in text, f"{stage}'s reference no longer holds {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.fixture(scope="module")
+def message_runs(tmp_path_factory):
+    """Each MESSAGE_CASES submission's one public test, run by plain pytest in a released
+    folder, neurograde hidden: case name -> output."""
+    root = tmp_path_factory.mktemp("messages")
+    bundle = release.release(TAUGHT_STAGES, root / "bundle")
+    blocker = root / "no-neurograde" / "grader"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('neurograde is not installed')\n")
+    env = {**os.environ, "PYTHONPATH": str(blocker.parent), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    outputs = {}
+    for name, (stage, edits, test, _, _) in MESSAGE_CASES.items():
+        folder = root / name
+        shutil.copytree(bundle / stage, folder)
+        if isinstance(edits, str):
+            shutil.copy(FIXTURES / stage / edits, folder / f"{stage}.py")
+        else:
+            (folder / f"{stage}.py").write_text(edited_reference(stage, edits))
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
+             str(folder), f"test_{stage}.py::{test}"],
+            cwd=folder, capture_output=True, text=True, timeout=120, env=env,
+        )  # fmt: skip
+        outputs[name] = done.stdout + done.stderr
+    return outputs
+
+
+@pytest.mark.parametrize("name", list(MESSAGE_CASES))
+def test_the_message_fits_the_mistake(message_runs, name):
+    """The public test fails with a message about what went wrong: numbers shown as
+    typed (4.8, [1, 2, 3, 2.5], not array(4.8) or NumPy's padding), the hint of the
+    mistake made (a wrong value is not told to return a float), predict's shape before
+    the accuracy, a missing parameter by name, an overflow warning on the extremes."""
+    _, _, _, present, absent = MESSAGE_CASES[name]
+    output = message_runs[name]
+    assert "1 failed" in output, output
+    failure = output[output.index("FAILURES") :].split("short test summary")[0]
+    # pytest's "E" lines: the message, not the test's source that pytest shows above it
+    failure = "".join(line[1:] + "\n" for line in failure.splitlines() if line.startswith("E"))
+    for words in present:
+        assert words in failure, (words, failure)
+    for words in absent:
+        assert words not in failure, (words, failure)
+
+
+@pytest.mark.parametrize(
+    ("stage", "path", "test", "words"),
+    [
+        ("activations", FIXTURES / "activations" / "wrong_sigmoid_overflow_warning.py",
+         "test_sigmoid_extremes", "NumPy warned 'RuntimeWarning: overflow"),
+        ("backprop", None, "test_neural_network_shapes", ".W1 is not there"),
+    ],
+    ids=["warning-relayed-from-the-student-process", "missing-attribute"],
+)  # fmt: skip
+def test_the_grader_tells_the_same(tmp_path, stage, path, test, words):
+    """Graded, where the student's code runs in its own process, the public test still
+    hears NumPy's warnings and names a missing attribute, with the hint as a field."""
+    if path is None:
+        path = tmp_path / f"{stage}.py"
+        path.write_text(edited_reference(stage, [("self.W1", "self.w1")]))
+    report = grade(stage, path)
+    result = next(t for t in report.tests if t.name == test)
+    assert result.status == "failed" and result.hint, result.output
+    assert words in result.output, result.output
+
+
+def hidden_raise_tests(stage):
+    """(function, test name) of each hidden test that asks for a ValueError."""
+    tree = ast.parse((ROOT / "assignments" / stage / "hidden" / f"test_{stage}_hidden.py")
+                     .read_text(encoding="utf-8"))  # fmt: skip
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and "raise" in node.name:
+            for mark in node.decorator_list:
+                if (isinstance(mark, ast.Call) and getattr(mark.func, "attr", "") == "function"
+                        and mark.args and isinstance(mark.args[0], ast.Constant)):  # fmt: skip
+                    found.append((mark.args[0].value, node.name))
+    return found
+
+
+def stub_docstring(stage, dotted):
+    """The docstring of a function, or a method ("Class.method"), of the stage's stub."""
+    tree = ast.parse((ROOT / "assignments" / stage / f"{stage}.py").read_text(encoding="utf-8"))
+    nodes = tree.body
+    for part in dotted.split("."):
+        node = next(n for n in nodes if getattr(n, "name", None) == part)
+        nodes = getattr(node, "body", [])
+    return ast.get_docstring(node) or ""
+
+
+RAISE_CASES = [(stage, function, test) for stage in TAUGHT_STAGES
+               for function, test in hidden_raise_tests(stage)]  # fmt: skip
+
+
+def test_the_hidden_suites_ask_for_errors():
+    """The stub check below has cases: backprop's hidden suite asks for ValueError."""
+    assert {f for s, f, _ in RAISE_CASES if s == "backprop"} >= {
+        "mse_loss",
+        "mse_loss_grad",
+        "dense_backward",
+    }
+
+
+@pytest.mark.parametrize(("stage", "function", "test"), RAISE_CASES,
+                         ids=[f"{s}:{f}:{t}" for s, f, t in RAISE_CASES])  # fmt: skip
+def test_the_stub_says_what_raises(stage, function, test):
+    """Where a hidden test takes points for a missing ValueError, the stub's docstring of
+    that function says when it raises (and the notebook, built from the stub, too)."""
+    assert "ValueError" in stub_docstring(stage, function), f"{stage}.{function} ({test})"
