@@ -266,15 +266,21 @@ def statement_text(lines: list[str], line: int, end_line=None) -> str:
     count, comments = (end_line - line + 1 if known else 1), []
     if all(len(text) <= 2000 for text in chunk):  # a huge line is quoted as it is, cut
         readline = functools.partial(next, iter(text + "\n" for text in chunk), "")
+        depth, row = 0, 1
         try:
             for token in tokenize.generate_tokens(readline):
+                depth += token.string in _OPENING and token.type == tokenize.OP
+                depth -= token.string in _CLOSING and token.type == tokenize.OP
+                row = token.end[0]
                 if token.type == tokenize.COMMENT:
                     comments.append(token.start)
                 elif token.type == tokenize.NEWLINE:
                     count = count if known else token.end[0]
                     break
-        except (tokenize.TokenError, SyntaxError):  # not a statement's start: one line
-            pass
+        except (tokenize.TokenError, SyntaxError):
+            # Brackets still open at the window's end: all of it; else not a statement's
+            # start (inside a string, a closing bracket first): its one line.
+            count = count if known or depth <= 0 else row
     pieces = chunk[:count]
     for row, column in comments:
         if row <= count:
