@@ -107,7 +107,8 @@ class Report:
     problem: str = ""  # why the submission could not run, when it could not (in words)
     problem_kind: str = ""  # the same as data: a key of PROBLEM_KINDS
     tests: list[TestResult] = field(default_factory=list)
-    # kind, type, message, file, cell, line, code (see submission.locate_error)
+    # kind, type, message, file, cell, line, code; function, top_level, calls_between when
+    # raised in a function the top-level line called (see submission.locate_error)
     load_errors: list[dict] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # the stage's names it does not define
     skipped: list[str] = field(default_factory=list)  # notebook magics / shell lines not run
