@@ -223,17 +223,25 @@ def sanitize_load_report(report: dict) -> dict:
     for error in list(report.get("errors") or [])[:20]:
         if not isinstance(error, dict):
             continue
-        frames = [
-            {
+        frames = []
+        for f in list(error.get("frames") or [])[:5]:
+            if not isinstance(f, dict):
+                continue
+            frame = {
                 "file": text(f.get("file"), 200),
                 "line": f["line"] if type(f.get("line")) is int else None,
                 "code": text(f.get("code"), 200),
             }
-            for f in list(error.get("frames") or [])[:5]
-            if isinstance(f, dict)
-        ]
+            if "function" in f:  # a frame of a runtime that says it (see describe_error)
+                frame["function"] = text(f.get("function"), 80)
+            if type(f.get("end_line")) is int:
+                frame["end_line"] = f["end_line"]
+            frames.append(frame)
         clean = {"type": text(error.get("type"), 80), "message": text(error.get("message"), 2000),
                  "frames": frames}  # fmt: skip
+        left_out = error.get("frames_left_out")
+        if type(left_out) is int and 0 < left_out < 10**9:
+            clean["frames_left_out"] = left_out
         if type(error.get("cell")) is int:
             clean["cell"] = error["cell"]
         errors.append(clean)

@@ -7,9 +7,11 @@ left out and listed, since plain Python cannot run them.
 """
 
 import errno
+import functools
 import os
 import re
 import stat
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,42 +248,111 @@ def definition_lines(path: Path) -> dict[str, int]:
 # ---------------------------------------------------------------- what came of loading it
 
 _CELL_LABEL = re.compile(r"\[cell (\d{1,6})\]$")  # the runtime's file label of a cell
+MAX_STATEMENT_LINES = 20  # lines of one quoted statement looked at
+MAX_CODE = 200  # characters of a quoted statement kept in the data
+_OPENING, _CLOSING = "([{", ")]}"
+
+
+def statement_text(lines: list[str], line: int, end_line=None) -> str:
+    """The statement starting at ``line`` (from 1) of ``lines`` as one line, whole rather
+    than its first physical line (``raise ValueError(``): through ``end_line`` when the
+    student process knew it (Python 3.11+ positions), else through the line where its
+    brackets close, read with ``tokenize`` over at most ``MAX_STATEMENT_LINES`` lines (never
+    the whole file). Comments are left out; ``MAX_CODE`` characters at most."""
+    chunk = lines[line - 1 : line - 1 + MAX_STATEMENT_LINES]
+    if not chunk:
+        return ""
+    known = type(end_line) is int and line <= end_line < line + MAX_STATEMENT_LINES
+    count, comments = (end_line - line + 1 if known else 1), []
+    if all(len(text) <= 2000 for text in chunk):  # a huge line is quoted as it is, cut
+        readline = functools.partial(next, iter(text + "\n" for text in chunk), "")
+        depth, row = 0, 1
+        try:
+            for token in tokenize.generate_tokens(readline):
+                depth += token.string in _OPENING and token.type == tokenize.OP
+                depth -= token.string in _CLOSING and token.type == tokenize.OP
+                row = token.end[0]
+                if token.type == tokenize.COMMENT:
+                    comments.append(token.start)
+                elif token.type == tokenize.NEWLINE:
+                    count = count if known else token.end[0]
+                    break
+        except (tokenize.TokenError, SyntaxError):
+            # Brackets still open at the window's end: all of it; else not a statement's
+            # start (inside a string, a closing bracket first): its one line.
+            count = count if known or depth <= 0 else row
+    pieces = chunk[:count]
+    for row, column in comments:
+        if row <= count:
+            pieces[row - 1] = pieces[row - 1][:column]
+    text = ""
+    for piece in (piece.strip() for piece in pieces):
+        if piece:
+            joined = not text or text[-1] in _OPENING or piece[0] in _CLOSING
+            text += piece if joined else " " + piece
+    return text if len(text) <= MAX_CODE else text[: MAX_CODE - 1] + "\u2026"
+
+
+def _frame_place(submission: Submission, frame: dict, index, code_wanted=True) -> dict:
+    """Where one of an error's frames is, as the student reads it: ``cell`` (the notebook's
+    own number), ``line`` and ``code`` (the statement, from the grader's copy)."""
+    label = _CELL_LABEL.search(str(frame.get("file", "")))
+    if label:  # a function's line may sit in another cell than the one that was running
+        index = int(label.group(1))
+    line = frame.get("line") if type(frame.get("line")) is int else None
+    code = str(frame.get("code") or "").strip()[:MAX_CODE]
+    position = (index or 1) - 1
+    if 0 <= position < len(submission.cells) and line and line > 0:
+        lines = submission.cells[position].splitlines()
+        if line <= len(lines):
+            code = statement_text(lines, line, frame.get("end_line")) if code_wanted else (
+                lines[line - 1].strip()[:MAX_CODE])  # fmt: skip
+    cell = None
+    if index is not None and 0 < index <= len(submission.cell_numbers):
+        cell = submission.cell_numbers[index - 1]
+    return {"cell": cell, "line": line, "code": code}
 
 
 def locate_error(submission: Submission, error: dict) -> dict:
     """A load error of the student process (plain data, already bounded) as the student
     reads it: ``kind`` (syntax_error, import_error, load_error), ``type``, ``message``,
     ``file``, ``cell`` (the notebook's own cell number, the one every message uses),
-    ``line`` and ``code``, the offending source line taken from the grader's copy of the
-    submission (the student process cannot read its cells back from files)."""
+    ``line`` and ``code``, the offending statement taken from the grader's copy of the
+    submission (the student process cannot read its cells back from files), whole.
+
+    When the error was raised deeper than the top-level line that ran (in a function the
+    submission defines), ``cell``, ``line`` and ``code`` say where it was raised,
+    ``function`` in which function, and ``top_level`` (``cell``, ``line``, ``code``) the
+    line of the cell or file that ran: the call the student may have left in."""
     from grader.outputs.report import LOAD_ERROR_KINDS
 
     frames = [f for f in error.get("frames") or [] if isinstance(f, dict)]
-    last = frames[-1] if frames else {}
+    frames = frames[:1] + frames[1:][-4:]  # the runtime keeps 5: first and last ones
     index = error.get("cell") if type(error.get("cell")) is int else None
-    label = _CELL_LABEL.search(str(last.get("file", "")))
-    if label:  # the deepest line may sit in another cell than the one that was running
-        index = int(label.group(1))
-    line = last.get("line") if type(last.get("line")) is int else None
-    code = str(last.get("code") or "")
-    position = (index or 1) - 1
-    if 0 <= position < len(submission.cells) and line and line > 0:
-        lines = submission.cells[position].splitlines()
-        code = lines[line - 1] if line <= len(lines) else code
-    cell = None
-    if index is not None and 0 < index <= len(submission.cell_numbers):
-        cell = submission.cell_numbers[index - 1]
     kind = str(error.get("type", ""))
-    return {
-        "kind": LOAD_ERROR_KINDS.get(kind, "load_error"),
+    kind_name = LOAD_ERROR_KINDS.get(kind, "load_error")
+    last = frames[-1] if frames else {}
+    # A syntax error's line is quoted as it is: its statement may not be one.
+    place = _frame_place(submission, last, index, code_wanted=kind_name != "syntax_error")
+    located = {
+        "kind": kind_name,
         "type": kind,
         "message": str(error.get("message", "")),
         "file": submission.path.name,
-        "cell": cell,
-        "line": line,
-        "code": code.strip()[:200],
+        **place,
         "frames": frames,
     }
+    function = str(last.get("function") or "")[:80]
+    if len(frames) > 1 and frames[0].get("function") == "<module>":
+        located["top_level"] = _frame_place(submission, frames[0], index)
+        located["calls_between"] = len(frames) - 2 + _count(error.get("frames_left_out"))
+        if function and function != "<module>":
+            located["function"] = function
+    return located
+
+
+def _count(value) -> int:
+    return value if type(value) is int and 0 <= value < 10**9 else 0
 
 
 def settle_outcome(report, submission: Submission, unavailable, load_report) -> None:

@@ -107,7 +107,8 @@ class Report:
     problem: str = ""  # why the submission could not run, when it could not (in words)
     problem_kind: str = ""  # the same as data: a key of PROBLEM_KINDS
     tests: list[TestResult] = field(default_factory=list)
-    # kind, type, message, file, cell, line, code (see submission.locate_error)
+    # kind, type, message, file, cell, line, code; function, top_level, calls_between when
+    # raised in a function the top-level line called (see submission.locate_error)
     load_errors: list[dict] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # the stage's names it does not define
     skipped: list[str] = field(default_factory=list)  # notebook magics / shell lines not run
@@ -230,18 +231,44 @@ def error_place(error: dict, clean=str) -> str:
     return ", ".join(parts)
 
 
+MAX_QUOTED = 160  # characters of a quoted source statement in a message
+
+
+def quoted_code(code, clean=str) -> str:
+    """A source statement for a one-line message: cleaned, at most ``MAX_QUOTED`` long."""
+    code = clean(str(code or "").strip())
+    return code if len(code) <= MAX_QUOTED else code[: MAX_QUOTED - 1] + "\u2026"
+
+
 def format_error(error: dict, clean=str) -> str:
     """An error reported by the student process, as one readable line; ``clean`` is applied
     to each piece of student text in it. A load error (see
     ``grader.grading.submission.locate_error``) reads ``neuron.ipynb, cell 4, line 2:
-    NameError: ... (the line: ...)``; an error raised in a call, located by the last of its
-    ``frames``, ``ValueError: ... (line 14: ...)``."""
+    NameError: ... (the line: ...)``, or, raised in a function the top-level line called,
+    ``neuron.py, line 31: r = neuron_output([1, 2], [3], 0) -> line 23 in neuron_output:
+    ValueError: ... (the line: raise ValueError(...))`` (`` -> ... ->`` when calls sit
+    between); an error raised in a call, located by the last of its ``frames``,
+    ``ValueError: ... (line 14: ...)``."""
     kind = clean(error.get("type", "Error"))
     text = f"{kind}: {clean(str(error.get('message', ''))[:300])}"
-    if "kind" in error:  # located (file, cell, line, code)
-        code = clean(str(error.get("code") or "").strip()[:120])
-        place = error_place(error, clean)
-        text = f"{place}: {text}" if place else text
+    if "kind" in error:  # located (file, cell, line, code; top_level, function)
+        code = quoted_code(error.get("code"), clean)
+        top = error.get("top_level")
+        if isinstance(top, dict):
+            place = error_place({"file": error.get("file"), **top}, clean)
+            start = quoted_code(top.get("code"), clean)
+            start = f"{place}: {start}" if start and place else place or start
+            cell = error.get("cell")
+            deeper = [f"cell {cell}"] if cell and cell != top.get("cell") else []
+            deeper += [f"line {error['line']}"] if error.get("line") else []
+            where = ", ".join(deeper)
+            if error.get("function"):
+                where += f" in {clean(str(error['function'])[:80])}"
+            hops = " -> ..." if error.get("calls_between") else ""
+            text = f"{start}{hops} -> {where}: {text}" if where else f"{start}: {text}"
+        else:
+            place = error_place(error, clean)
+            text = f"{place}: {text}" if place else text
         return f"{text} (the line: {code})" if code else text
     if error.get("cell"):
         text = f"cell {error['cell']}: {text}"

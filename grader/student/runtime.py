@@ -10,8 +10,11 @@ Everything after loading is untrusted: the submission may have replaced any
 function here. The grader therefore trusts nothing this process sends.
 """
 
+import collections
 import dis
+import itertools
 import json
+import linecache
 import os
 import resource
 import signal
@@ -610,26 +613,67 @@ class NumpyWatch:
         return ""
 
 
+KEPT_FRAMES = 5  # the first of the submission's lines in a traceback and its last 4
+
+
+def _frame_facts(tb):
+    """One traceback entry as data: file label, line, the statement's last line when the
+    code knows it (3.11+ positions), the function's name and the line's text if cached."""
+    code = tb.tb_frame.f_code
+    line, end_line = tb.tb_lineno, None
+    positions = getattr(code, "co_positions", None)  # 3.11+
+    if positions is not None and tb.tb_lasti >= 0:
+        try:
+            start, end, *_ = next(itertools.islice(positions(), tb.tb_lasti // 2, None))
+        except (StopIteration, ValueError):
+            start = end = None
+        if type(start) is int and start > 0:
+            line = start
+        if type(end) is int and end >= line:
+            end_line = end
+    facts = {
+        "file": str(code.co_filename)[:200],
+        "line": line,
+        "code": linecache.getline(code.co_filename, line).strip()[:500],
+        "function": str(code.co_name)[:80],
+    }
+    if end_line is not None:
+        facts["end_line"] = end_line
+    return facts
+
+
 def describe_error(exc, label=None, cell=None):
-    """The error as plain data: type, message, and the submission's lines in its traceback."""
+    """The error as plain data: type, message, and the submission's lines in its traceback.
+
+    ``frames`` holds at most ``KEPT_FRAMES`` of them: the first (the top-level line that
+    ran, when loading) and the last ones (where the error was raised); ``frames_left_out``
+    counts those between (a deep recursion). Each has ``file``, ``line``, ``code``,
+    ``function`` and, where Python knows it, ``end_line`` (the last line of the statement)."""
     try:
         # A SyntaxError's str() repeats the file label and line, which the grader says itself.
         message = exc.msg if isinstance(exc, SyntaxError) and type(exc.msg) is str else str(exc)
     except BaseException:
         message = "<the exception's message could not be read>"
-    frames = []
+    first, last, seen = [], collections.deque(maxlen=KEPT_FRAMES - 1), 0
     if isinstance(exc, SyntaxError):
         code = (exc.text or "").rstrip()
-        frames.append({"file": str(exc.filename), "line": exc.lineno, "code": code})
-    for frame in traceback.extract_tb(exc.__traceback__):
+        first.append({"file": str(exc.filename), "line": exc.lineno, "code": code})
+        seen = 1
+    prefix = label.split(" [")[0] if label else None
+    tb = exc.__traceback__
+    while tb is not None:
         # Only the submission's own lines: the student knows them, and they locate the bug.
-        if label and frame.filename.startswith(label.split(" [")[0]):
-            frames.append({"file": frame.filename, "line": frame.lineno, "code": frame.line or ""})
+        if prefix and str(tb.tb_frame.f_code.co_filename).startswith(prefix):
+            (last if first else first).append(_frame_facts(tb))
+            seen += 1
+        tb = tb.tb_next
     error = {
         "type": type(exc).__name__[:80],
         "message": message[:2000],
-        "frames": frames[-5:],
+        "frames": first + list(last),
     }
+    if seen > KEPT_FRAMES:
+        error["frames_left_out"] = seen - KEPT_FRAMES
     if cell is not None:
         error["cell"] = cell
     if isinstance(exc, SystemExit):

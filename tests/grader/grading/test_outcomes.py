@@ -96,3 +96,50 @@ def test_every_output_tells_the_same_reason(graded, name):
     data = json.loads(render(report, "json"))
     assert data["status"] == report.status and data["problem_kind"] == report.problem_kind
     assert data["load_errors"][0]["line"] == first["line"]
+
+
+def test_an_error_raised_in_a_function_names_the_top_level_line_that_ran(graded):
+    """A call left at the end of a .py that raises inside the student's function: the error
+    names the top-level line (the call to remove) and, after it, the line and function
+    where it was raised, each statement whole (not ``raise ValueError(``)."""
+    report = graded["leftover_call_raises_in_function.py"]
+    (error,) = report.load_errors
+    assert error["top_level"] == {"cell": None, "line": 13,
+                                  "code": "r = neuron_output([1, 2], [3], 0)"}  # fmt: skip
+    assert (error["line"], error["function"]) == (3, "neuron_output")
+    assert error["code"] == (
+        'raise ValueError(f"inputs has length {len(inputs)} but weights has length '
+        '{len(weights)}")'
+    )
+    assert (
+        "leftover_call_raises_in_function.py, line 13: r = neuron_output([1, 2], [3], 0) "
+        "-> line 3 in neuron_output: ValueError: inputs has length 2"
+    ) in report.reason()
+
+
+def test_a_notebook_error_names_the_running_cell_and_the_function_cell(graded):
+    """The same in a notebook: the cell and line of the statement that ran (a call over
+    several lines, its comment left out) and the cell, line and function that raised."""
+    report = graded["leftover_call_raises_in_notebook.ipynb"]
+    (error,) = report.load_errors
+    code = "r = neuron_output([1, 2], [3], 0,)"
+    assert error["top_level"] == {"cell": 5, "line": 2, "code": code}
+    assert (error["cell"], error["line"], error["function"]) == (2, 3, "neuron_output")
+    assert (
+        "leftover_call_raises_in_notebook.ipynb, cell 5, line 2: r = neuron_output([1, 2], "
+        "[3], 0,) -> cell 2, line 3 in neuron_output: ValueError:"
+    ) in report.reason()
+
+
+def test_a_recursion_error_at_load_stays_short(graded):
+    """A runaway recursion at load keeps 5 frames (the top-level line and the last ones),
+    says the calls between as ``-> ... ->`` and makes one short line."""
+    report = graded["recursion_at_load.py"]
+    (error,) = report.load_errors
+    assert len(error["frames"]) == 5 and error["calls_between"] > 100
+    (line,) = [line for line in report.summary().splitlines() if "While loading" in line]
+    assert line == (
+        "While loading: recursion_at_load.py, line 13: countdown(3) -> ... -> line 10 in "
+        "countdown: RecursionError: maximum recursion depth exceeded "
+        "(the line: return countdown(n - 1))"
+    )

@@ -73,4 +73,19 @@ def test_the_load_report_is_bounded():
     error = clean["errors"][0]
     assert len(error["type"]) == 80 and len(error["message"]) == 2000
     assert len(error["frames"]) == 5 and error["frames"][0]["line"] is None
-    assert "cell" not in error
+    assert "cell" not in error and "frames_left_out" not in error
+
+
+def test_the_load_report_keeps_where_each_frame_is_bounded():
+    """A frame's function (80 characters) and statement's last line (an int) pass, as does
+    the count of frames left out; anything else of them is dropped."""
+    forged = {"errors": [{"type": "E", "message": "m", "frames_left_out": 10**12,
+                          "frames": [{"line": 1, "function": "f" * 500, "end_line": "9"},
+                                     {"line": 2, "function": "g", "end_line": 4}]}]}  # fmt: skip
+    (error,) = sanitize_load_report(forged)["errors"]
+    first, second = error["frames"]
+    assert len(first["function"]) == 80 and "end_line" not in first
+    assert (second["function"], second["end_line"]) == ("g", 4)
+    assert "frames_left_out" not in error
+    forged["errors"][0]["frames_left_out"] = 995
+    assert sanitize_load_report(forged)["errors"][0]["frames_left_out"] == 995

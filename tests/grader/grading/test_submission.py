@@ -4,7 +4,13 @@ as data, magics left out and listed."""
 import pytest
 
 from grader.errors import AmbiguousSubmission, SubmissionError
-from grader.grading.submission import find_submission, read_submission, strip_magics
+from grader.grading.submission import (
+    MAX_CODE,
+    find_submission,
+    read_submission,
+    statement_text,
+    strip_magics,
+)
 
 
 def test_magics_and_shell_lines_are_blanked_and_listed():
@@ -39,3 +45,20 @@ def test_unrunnable_files_are_recorded_not_raised(tmp_path):
     (tmp_path / "neuron.txt").write_text("x")
     with pytest.raises(SubmissionError, match=".py file or a .ipynb"):
         find_submission("neuron", tmp_path / "neuron.txt")
+
+
+def test_a_quoted_statement_is_whole_and_bounded():
+    """A statement over several lines is quoted whole as one line: through the last line the
+    student process gave, else through the line where its brackets close (comments left
+    out); a line inside a statement, or a huge one, is quoted alone; ``MAX_CODE`` at most."""
+    lines = ["    raise ValueError(", '        f"bad {x}"  # why', "    )", "y = 1"]
+    assert statement_text(lines, 1) == 'raise ValueError(f"bad {x}")'  # tokenize: 3.10
+    assert statement_text(lines, 1, end_line=3) == 'raise ValueError(f"bad {x}")'
+    assert statement_text(lines, 3) == ")" and statement_text(lines, 4) == "y = 1"
+    assert statement_text(lines, 1, end_line=10**9) == 'raise ValueError(f"bad {x}")'
+    assert statement_text(['s = """a', 'b"""'], 2) == 'b"""'  # not a statement's start
+    long = ["x = f(" + "1, " * 2000 + ")"]
+    assert len(statement_text(long, 1)) == MAX_CODE and statement_text(long, 1).endswith("\u2026")
+    many = ["f("] + ["1,"] * 100 + [")"]
+    assert statement_text(many, 1).startswith("f(1, 1,") and len(statement_text(many, 1)) <= 200
+    assert statement_text(lines, 9) == ""

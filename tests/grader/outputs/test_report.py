@@ -57,6 +57,23 @@ def test_format_error_names_cell_type_message_and_line():
     assert format_error(error) == "cell 3: NameError: x (line 7: y = x + 1)"
 
 
+def test_a_load_error_in_a_function_names_the_top_level_line_first():
+    """A load error raised in a function reads: the top-level line that ran, then the cell
+    (when another), line and function that raised, then the raising statement; each piece of
+    student text cleaned, each statement bounded."""
+    error = {"kind": "load_error", "type": "ValueError", "message": "bad", "file": "n.ipynb",
+             "cell": 2, "line": 3, "code": "raise ValueError(x)", "function": "f\x1b[31m",
+             "top_level": {"cell": 5, "line": 1, "code": "r = f(" + "1, " * 100 + ")"},
+             "calls_between": 0}  # fmt: skip
+    text = format_error(error, clean=lambda s: s.replace("\x1b", "?"))
+    assert text.startswith("n.ipynb, cell 5, line 1: r = f(1, 1, ")
+    assert text.endswith("\u2026 -> cell 2, line 3 in f?[31m: ValueError: bad "
+                         "(the line: raise ValueError(x))")  # fmt: skip
+    same_cell = {**error, "cell": 5, "calls_between": 3, "top_level": {"cell": 5, "line": 1,
+                                                                      "code": "g()"}}  # fmt: skip
+    assert format_error(same_cell).startswith("n.ipynb, cell 5, line 1: g() -> ... -> line 3 in")
+
+
 def test_reason_is_one_line_for_every_outcome():
     """``Report.reason()`` (the gradebook's error column) is empty for a clean grading, the
     problem for one that could not run, else its located load errors and missing names."""

@@ -40,3 +40,27 @@ def test_a_missing_name_is_replied_as_data(runtime, monkeypatch):
     assert missing == {"ok": False, "missing": "softmax"}
     assert raised["ok"] is False and raised["error"]["type"] == "AttributeError"
     assert "missing" not in raised
+
+
+def test_a_load_error_keeps_the_top_level_line_and_where_it_was_raised(runtime):
+    """A load error raised in a function keeps both of the submission's frames, each with
+    its function and (3.11+) the last line of its statement: a multi-line ``raise``."""
+    host = runtime.Host("neuron", "neuron.py")
+    source = "def f(x):\n    raise ValueError(\n        'no'\n    )\n\n\nr = f(1)\n"
+    (error,) = host.load([source], "neuron.py")["errors"]
+    top, raised = error["frames"]
+    assert (top["line"], top["function"], raised["line"], raised["function"]) == (
+        7, "<module>", 2, "f")  # fmt: skip
+    if sys.version_info >= (3, 11):  # code positions: the statement's extent
+        assert (top["end_line"], raised["end_line"]) == (7, 4)
+    assert "frames_left_out" not in error
+
+
+def test_a_deep_recursion_keeps_the_first_frame_and_the_last_ones(runtime):
+    """A recursion error at load is 5 frames (the top-level line first, then the 4 deepest)
+    and a count of those left out, not a thousand frames."""
+    host = runtime.Host("neuron", "neuron.py")
+    (error,) = host.load(["def f(n):\n    return f(n + 1)\n\nf(0)\n"], "neuron.py")["errors"]
+    assert error["type"] == "RecursionError" and len(error["frames"]) == 5
+    assert [f["line"] for f in error["frames"]] == [4, 2, 2, 2, 2]
+    assert error["frames_left_out"] > 100
