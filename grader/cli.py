@@ -116,12 +116,13 @@ def out_dir_option(help_text: str, default: Path | None = None):
     return decorate
 
 
-def write_output(path: Path, text: str) -> None:
-    """Write ``-o FILE``, making its folder if needed; a file that cannot be written is a
-    one-line error (exit 2), not a traceback."""
+def write_output(path: Path, text: str | None = None) -> None:
+    """Make ``-o FILE``'s folder if needed, and write ``text`` there (when given); a file
+    that cannot be written is a one-line error (exit 2), not a traceback."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8")
+        if text is not None:
+            path.write_text(text, "utf-8")
     except OSError as exc:
         raise UsageProblem(f"cannot write {one_line(str(path))}: {exc.strerror}") from None
 
@@ -385,10 +386,7 @@ def export_group():
 @grader_errors_exit_2
 def export_gradescope(stage, output, timeout, hidden_feedback):
     """Build Gradescope's autograder zip for STAGE (setup.sh, run_autograder, a wheel)."""
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageProblem(f"cannot write {one_line(str(output))}: {exc.strerror}") from None
+    write_output(output)  # its folder: the zip is written next
     path = gradescope.gradescope_zip(stage, output, timeout, hidden_feedback)
     click.echo(f"wrote {path}: upload it as the assignment's autograder (zip file).")
 

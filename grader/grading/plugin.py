@@ -79,6 +79,7 @@ class GradingPlugin:
         self._submission = submission
         self.results: list[TestResult] = []
         self.collection_error: GraderError | None = None  # a suite's own mistake, if any
+        self.call_timeouts: dict[str, float] = {}  # nodeid -> its call_timeout (collected)
 
     # -- configuration
 
@@ -90,17 +91,20 @@ class GradingPlugin:
         """A call_timeout that is no time stops the suite now, not half-way through."""
         for item in items:
             try:
-                call_timeout(item)
+                seconds = call_timeout(item)
             except GraderError as exc:
                 stage = getattr(self.module, "__name__", None) or "this stage"
                 self.collection_error = GraderError(
                     f"the grading suites for {stage} did not run: {exc}")
                 raise self.collection_error from None
+            if seconds is not None:
+                self.call_timeouts[item.nodeid] = seconds
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
-        """The item's calls (its fixtures' too) under its call_timeout, if it has one."""
-        seconds = call_timeout(item)
+        """The item's calls (its fixtures' too) under its call_timeout, if it has one (read
+        once, at collection: a warm suite runs its items for every submission)."""
+        seconds = self.call_timeouts.get(item.nodeid)
         if seconds is None:
             yield
             return

@@ -407,6 +407,9 @@ def largest_difference(got, expected, rtol: float, atol: float) -> str:
     )
 
 
+FLOAT32_RTOL = 1e-5  # float32 arithmetic's allowance (see float32_tolerance)
+
+
 def float32_tolerance(case, got, expected) -> dict:
     """A suite's ``TOLERANCE`` for ``case``'s result (see ``module_check``): the tolerance
     of float32 arithmetic, which the contract accepts anywhere in the computation whatever
@@ -426,8 +429,6 @@ def float32_tolerance(case, got, expected) -> dict:
         scale = 0.0
     return {"rtol": FLOAT32_RTOL, "atol": max(ATOL, FLOAT32_RTOL * scale)}
 
-
-FLOAT32_RTOL = 1e-5  # float32 arithmetic's allowance (see float32_tolerance)
 
 
 def expect_near(function, got, expected, inputs, hints=(), what="", atol=ATOL) -> None:

@@ -36,21 +36,12 @@ REFERENCE = ref = load_reference(__file__)
 NAMES = ("sigmoid", "relu", "softmax", "sigmoid_derivative", "relu_derivative")
 
 # The contract accepts float32 arithmetic anywhere in the computation, whatever dtype the
-# result is returned in. float32 carries about 7 significant digits: s * (1 - s) with s
-# near 1 loses them in 1 - s (~4e-6 relative at z = 4.8, ~6e-8 absolute for larger z),
-# and a result cast back to float64 carries the same error. So every result, float32 or
-# float64, gets the tolerance checks.float32_tolerance gives a float32 result (rtol 1e-5,
-# atol 1e-5 of the largest expected value): still far below every mistake the hints
-# recognise (a flipped sign, z·(1 − z), a wrong axis, 1.0 at z == 0, ...).
-_FLOAT32_RESULT = np.zeros(0, dtype=np.float32)
-
-
-def float32_arithmetic(case, got, expected):
-    """float32_tolerance as for a float32 result, whatever dtype ``got`` has."""
-    return float32_tolerance(case, _FLOAT32_RESULT, expected)
-
-
-TOLERANCE = dict.fromkeys(NAMES, float32_arithmetic)
+# result is returned in: s * (1 - s) with s near 1 loses float32's digits in 1 - s (~4e-6
+# relative at z = 4.8), and a result cast back to float64 carries the same error. So every
+# result gets checks.float32_tolerance (rtol 1e-5, atol 1e-5 of the largest expected
+# value): still far below every mistake the hints recognise (a flipped sign, z·(1 − z), a
+# wrong axis, 1.0 at z == 0, ...).
+TOLERANCE = dict.fromkeys(NAMES, float32_tolerance)
 
 
 def _z(inputs):
